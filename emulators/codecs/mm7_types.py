@@ -1,0 +1,259 @@
+"""Typed MM7 messages (3GPP TS 23.140 SOAP binding) and the codec's error.
+
+These are plain values: the codec in ``mm7.py`` turns bytes into them and
+back. Field names follow the schema's element names in snake case.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+SOAP_ENV_NS = "http://schemas.xmlsoap.org/soap/envelope/"
+_NS_BASE = "http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/"
+
+#: The eleven MM7 namespaces seen in the field, oldest first: REL-5-MM7-1-0
+#: to 1-5 and REL-6-MM7-1-0 to 1-4.
+MM7_NAMESPACES: tuple[str, ...] = (
+    *(f"{_NS_BASE}REL-5-MM7-1-{minor}" for minor in range(6)),
+    *(f"{_NS_BASE}REL-6-MM7-1-{minor}" for minor in range(5)),
+)
+
+DEFAULT_NAMESPACE = f"{_NS_BASE}REL-6-MM7-1-4"
+DEFAULT_VERSION = "6.8.0"
+
+
+def is_rel6(namespace: str) -> bool:
+    """REL-6 namespaces carry ApplicID / ReplyApplicID / AuxApplicInfo."""
+    return "/REL-6-MM7-" in namespace
+
+
+class StatusCode(enum.IntEnum):
+    """MM7 request status codes (TS 23.140 Table 'Request status codes')."""
+
+    SUCCESS = 1000
+    PARTIAL_SUCCESS = 1100
+    CLIENT_ERROR = 2000
+    OPERATION_RESTRICTED = 2001
+    ADDRESS_ERROR = 2002
+    ADDRESS_NOT_FOUND = 2003
+    MULTIMEDIA_CONTENT_REFUSED = 2004
+    MESSAGE_ID_NOT_FOUND = 2005
+    LINKED_ID_NOT_FOUND = 2006
+    MESSAGE_FORMAT_CORRUPT = 2007
+    SERVER_ERROR = 3000
+    NOT_POSSIBLE = 3001
+    MESSAGE_REJECTED = 3002
+    MULTIPLE_ADDRESSES_NOT_SUPPORTED = 3003
+    GENERAL_SERVICE_ERROR = 4000
+    IMPROPER_IDENTIFICATION = 4001
+    UNSUPPORTED_VERSION = 4002
+    UNSUPPORTED_OPERATION = 4003
+    VALIDATION_ERROR = 4004
+    SERVICE_ERROR = 4005
+    SERVICE_UNAVAILABLE = 4006
+    SERVICE_DENIED = 4007
+
+
+STATUS_TEXT: dict[int, str] = {
+    1000: "Success",
+    1100: "Partial success",
+    2000: "Client error",
+    2001: "Operation restricted",
+    2002: "Address Error",
+    2003: "Address Not Found",
+    2004: "Multimedia content refused",
+    2005: "Message ID Not found",
+    2006: "LinkedID not found",
+    2007: "Message format corrupt",
+    3000: "Server Error",
+    3001: "Not Possible",
+    3002: "Message rejected",
+    3003: "Multiple addresses not supported",
+    4000: "General service error",
+    4001: "Improper identification",
+    4002: "Unsupported version",
+    4003: "Unsupported operation",
+    4004: "Validation error",
+    4005: "Service error",
+    4006: "Service unavailable",
+    4007: "Service denied",
+}
+
+MM_STATUSES = (
+    "Expired",
+    "Retrieved",
+    "Rejected",
+    "Indeterminate",
+    "Forwarded",
+    "DeliveryConditionNotMet",
+    "Deferred",
+    "Unrecognised",
+)
+
+
+class MM7Error(Exception):
+    """A message the codec will not accept.
+
+    ``element`` names the offending element or header (e.g. ``"MessageID"``,
+    ``"TransactionID@mustUnderstand"``, ``"Content-Type"``), ``status`` is the
+    MM7 status code the peer should receive for it.
+    """
+
+    def __init__(self, element: str, reason: str, status: int = StatusCode.VALIDATION_ERROR):
+        super().__init__(f"{element}: {reason} (MM7 status {status})")
+        self.element = element
+        self.reason = reason
+        self.status = int(status)
+
+
+@dataclass(frozen=True)
+class Deviation:
+    """A departure from the schema that lenient mode accepted and recorded."""
+
+    code: str  # stable identifier, e.g. "soapaction-namespace", "status-before-version"
+    element: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Address:
+    """One address of an addressType: Number, RFC2822Address or ShortCode."""
+
+    value: str
+    kind: str = "Number"  # "Number" | "RFC2822Address" | "ShortCode"
+
+
+@dataclass(frozen=True)
+class Status:
+    code: int
+    text: str = ""
+    details: str | None = None
+
+    @classmethod
+    def of(cls, code: int, text: str | None = None) -> Status:
+        return cls(int(code), text if text is not None else STATUS_TEXT.get(int(code), ""))
+
+    @property
+    def ok(self) -> bool:
+        return self.code // 1000 == 1
+
+
+@dataclass(frozen=True)
+class ContentPart:
+    """A MIME part of a multipart/related MM7 request, referenced by cid:."""
+
+    content_id: str  # without angle brackets
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """What every MM7 message shares: the SOAP header and the namespace used."""
+
+    transaction_id: str
+    namespace: str = DEFAULT_NAMESPACE
+    version: str = DEFAULT_VERSION
+
+
+@dataclass(frozen=True)
+class SubmitReq(Envelope):
+    vasp_id: str | None = None
+    vas_id: str | None = None
+    sender_address: Address | None = None
+    to: tuple[Address, ...] = ()
+    cc: tuple[Address, ...] = ()
+    bcc: tuple[Address, ...] = ()
+    service_code: str | None = None
+    linked_id: str | None = None
+    message_class: str | None = None
+    delivery_report: bool | None = None
+    read_reply: bool | None = None
+    priority: str | None = None
+    subject: str | None = None
+    applic_id: str | None = None
+    reply_applic_id: str | None = None
+    aux_applic_info: str | None = None
+    content_href: str | None = None  # "cid:..." as written in <Content href>
+    parts: tuple[ContentPart, ...] = ()
+
+    @property
+    def recipients(self) -> tuple[Address, ...]:
+        return self.to + self.cc + self.bcc
+
+
+@dataclass(frozen=True)
+class SubmitRsp(Envelope):
+    status: Status = field(default_factory=lambda: Status.of(1000))
+    message_id: str | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryReportReq(Envelope):
+    message_id: str = ""
+    recipient: Address = Address("")
+    sender: Address = Address("")
+    date: str = ""  # xs:dateTime as on the wire
+    mm_status: str = "Retrieved"
+    relay_server_id: str | None = None
+    status_text: str | None = None
+    applic_id: str | None = None
+    reply_applic_id: str | None = None
+    aux_applic_info: str | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryReportRsp(Envelope):
+    status: Status = field(default_factory=lambda: Status.of(1000))
+
+
+@dataclass(frozen=True)
+class RSErrorRsp(Envelope):
+    status: Status = field(default_factory=lambda: Status.of(3000))
+
+
+@dataclass(frozen=True)
+class VASPErrorRsp(Envelope):
+    status: Status = field(default_factory=lambda: Status.of(3000))
+
+
+@dataclass(frozen=True)
+class SoapFault(Envelope):
+    """A SOAP 1.1 Fault, whose detail holds RSErrorRsp or VASPErrorRsp."""
+
+    faultcode: str = "env:Server"
+    faultstring: str = "Server error"
+    detail: RSErrorRsp | VASPErrorRsp | None = None
+
+    @property
+    def status(self) -> Status | None:
+        return self.detail.status if self.detail is not None else None
+
+
+MM7Message = (
+    SubmitReq
+    | SubmitRsp
+    | DeliveryReportReq
+    | DeliveryReportRsp
+    | RSErrorRsp
+    | VASPErrorRsp
+    | SoapFault
+)
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A decoded message and the deviations lenient mode accepted on the way."""
+
+    message: MM7Message
+    deviations: tuple[Deviation, ...] = ()
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """Bytes ready for an HTTP body, with the headers they need."""
+
+    content_type: str
+    body: bytes
+    soap_action: str = '""'

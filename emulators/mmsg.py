@@ -1,0 +1,556 @@
+"""An MMS gateway server with a module number, and the farm that groups them.
+
+Reference behaviour (US 9,118,692): the server that takes a submission
+authenticates the SP, issues MSGID2 embedding its own module number, keeps
+one control record per destination and forwards to the MMSC each
+destination belongs to. A delivery report may arrive at any server; that
+server reads the module number out of MSGID2 and forwards the report to the
+issuing server, which maps MSGID2 back to MSGID1 and reports to the SP.
+
+Store-and-forward: a report this server accepted but cannot pass on now
+(issuing server or SP unreachable) is held and retried with backoff until
+``report_expiry_ms``, then dead-lettered and counted, never dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import random
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.utils import formatdate
+
+from mmsconf.emulators.codecs import mm7
+from mmsconf.emulators.mm7_http import (
+    Credentials,
+    Inbound,
+    MM7Client,
+    MM7Endpoint,
+    Outcome,
+    Reply,
+    fault_reply,
+)
+from mmsconf.emulators.service import Service
+from mmsconf.fixtures.trace import TraceRecorder
+
+#: Header a farm server puts on a report it forwards to a peer, so the peer
+#: never forwards it a second time.
+FORWARDED_BY = "X-MMSG-Forwarded-By"
+
+MSGID2_CARRIERS = ("AuxApplicInfo", "TransactionID")
+
+
+@dataclass(frozen=True)
+class SpAccount:
+    """An SP the gateway is configured to serve."""
+
+    vasp_id: str
+    username: str
+    password: str
+    report_url: str  # where this SP takes delivery reports
+    vas_ids: frozenset[str] | None = None  # None: any VASID
+    allowed_hosts: frozenset[str] | None = None  # None: any source address
+    sender_address: str = ""
+
+
+@dataclass
+class MmsgConfig:
+    namespace: str = mm7.DEFAULT_NAMESPACE
+    msgid1_carrier: str = "AuxApplicInfo"
+    msgid2_carrier: str = "AuxApplicInfo"
+    gateway_vasp_id: str = "mmsg"
+    mmsc_credentials: Credentials | None = None
+    mmsc_routes: list[tuple[str, str]] = field(default_factory=list)  # (number prefix, MMSC URL)
+    default_mmsc: str | None = None
+    retry_initial_ms: int = 50
+    retry_max_ms: int = 1000
+    report_expiry_ms: int = 10_000
+    request_timeout_ms: int = 3000
+    strict: bool = False  # codec mode toward peers
+
+
+@dataclass
+class ControlRecord:
+    msgid1: str
+    msgid2: str
+    destination: str
+    sp_report_url: str
+    vasp_id: str
+    sender: str
+    created: float = field(default_factory=time.time)
+
+
+@dataclass
+class Held:
+    """A report accepted by this server and not yet passed on."""
+
+    id: int
+    report: mm7.DeliveryReportReq
+    url: str
+    destination: str  # "SP" or "MMSG-<module>"
+    accepted_at: float
+    headers: dict[str, str] = field(default_factory=dict)
+    attempts: int = 0
+    last_error: str | None = None
+
+
+class FarmDirectory:
+    """Module number → report URL of each server in the farm.
+
+    Servers look peers up here by the module number they read out of
+    MSGID2; adding a server adds one entry and changes nothing else.
+    """
+
+    def __init__(self) -> None:
+        self.report_urls: dict[int, str] = {}
+        self.submit_urls: dict[int, str] = {}
+        self._kick: Callable[[], None] = lambda: None
+
+    def add(self, module: int, submit_url: str, report_url: str) -> None:
+        self.submit_urls[module] = submit_url
+        self.report_urls[module] = report_url
+
+    def kick(self) -> None:
+        """Tell every server's retry loop to try again now (a peer came back)."""
+        self._kick()
+
+
+def parse_module(msgid2: str) -> int | None:
+    """The issuing server's module number: the digits before the first '-'."""
+    head, sep, _ = msgid2.partition("-")
+    if not sep or not head.isdigit() or len(head) > 6:
+        return None
+    return int(head)
+
+
+class MMSGServer(Service):
+    def __init__(
+        self,
+        trace: TraceRecorder,
+        module: int,
+        host: str,
+        port: int,
+        accounts: dict[str, SpAccount],
+        directory: FarmDirectory,
+        config: MmsgConfig | None = None,
+        seed: int = 0,
+    ) -> None:
+        super().__init__(f"MMSG-{module}", host, port)
+        self.module = module
+        self.trace = trace
+        self.accounts = accounts
+        self.directory = directory
+        self.config = config or MmsgConfig()
+        if self.config.msgid2_carrier not in MSGID2_CARRIERS:
+            raise ValueError(
+                f"msgid2_carrier {self.config.msgid2_carrier!r} is not one of {MSGID2_CARRIERS}"
+            )
+        mode = mm7.Mode.STRICT if self.config.strict else mm7.Mode.LENIENT
+        self.codec = mm7.CodecConfig(namespace=self.config.namespace, mode=mode)
+        self.endpoint = MM7Endpoint(self, trace, self._routes(), self.codec)
+        self.client = MM7Client(self, trace, self.codec, timeout_ms=self.config.request_timeout_ms)
+        self._boot = f"{random.Random(seed * 1000 + module).getrandbits(16):04x}"
+        self._seq = itertools.count(1)
+        self._held_ids = itertools.count(1)
+        self.records: dict[tuple[str, str], ControlRecord] = {}
+        self.held: dict[int, Held] = {}
+        self.dead_letters: list[Held] = []
+        self.counters: Counter[str] = Counter()
+        self._tasks: set[asyncio.Task] = set()
+        self._retry_now: asyncio.Event | None = None
+
+    def _routes(self) -> dict:
+        return {"/mm7": ("rs", self._on_submit), "/mm7/dr": ("vasp", self._on_report)}
+
+    @property
+    def submit_url(self) -> str:
+        return self.endpoint.url("/mm7")
+
+    @property
+    def report_url(self) -> str:
+        return self.endpoint.url("/mm7/dr")
+
+    async def _listen(self) -> None:
+        await self.endpoint.listen()
+
+    async def _close(self) -> None:
+        await self.endpoint.close()
+
+    async def _shutdown(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.client.close()
+
+    # --- MSGID2 -------------------------------------------------------------
+    def issue_msgid2(self) -> str:
+        """Unique in the farm: module number, boot id, sequence."""
+        return f"{self.module}-{self._boot}-{next(self._seq):08d}"
+
+    def report_owner(self, report: mm7.DeliveryReportReq, msgid2: str) -> int | None:
+        """Which server must handle this report; None when it cannot be told."""
+        return parse_module(msgid2)
+
+    def msgid2_of(self, report: mm7.DeliveryReportReq) -> str:
+        if self.config.msgid2_carrier == "AuxApplicInfo":
+            return report.aux_applic_info or ""
+        return report.message_id
+
+    def msgid1_of(self, req: mm7.SubmitReq) -> str | None:
+        carrier = self.config.msgid1_carrier
+        if carrier == "AuxApplicInfo":
+            return req.aux_applic_info
+        if carrier == "ApplicID":
+            return req.applic_id
+        return req.transaction_id or None
+
+    # --- SP side: submissions -------------------------------------------------
+    def authenticate(self, inbound: Inbound, req: mm7.SubmitReq) -> Reply | SpAccount:
+        """The SP's identity: configured VASPID, allowed address, HTTP Basic credentials."""
+        account = self.accounts.get(req.vasp_id or "")
+        tid, ns = req.transaction_id, req.namespace
+        if account is None:
+            self.counters["auth_failures"] += 1
+            return fault_reply("rs", tid, ns, 4001, "SP not configured (VASPID unknown)")
+        if account.allowed_hosts is not None and inbound.peer[0] not in account.allowed_hosts:
+            self.counters["auth_failures"] += 1
+            return fault_reply("rs", tid, ns, 4007, "SP address not configured")
+        if account.vas_ids is not None and (req.vas_id or "") not in account.vas_ids:
+            self.counters["auth_failures"] += 1
+            return fault_reply("rs", tid, ns, 4001, "VASID not configured for this SP")
+        creds = inbound.credentials
+        if creds is None or (creds.username, creds.password) != (
+            account.username,
+            account.password,
+        ):
+            self.counters["auth_failures"] += 1
+            reply = fault_reply("rs", tid, ns, 4001, "authentication failed")
+            reply.http_status = 401
+            reply.headers["WWW-Authenticate"] = 'Basic realm="MM7"'
+            return reply
+        return account
+
+    async def _on_submit(self, inbound: Inbound) -> Reply:
+        req = inbound.message
+        if not isinstance(req, mm7.SubmitReq):
+            return fault_reply("rs", req.transaction_id, req.namespace, 4003)
+        auth = self.authenticate(inbound, req)
+        if isinstance(auth, Reply):
+            self.events.emit("auth_failed", status=auth.message.status.code)
+            return auth
+        msgid1 = self.msgid1_of(req)
+        if not msgid1:
+            return fault_reply(
+                "rs",
+                req.transaction_id,
+                req.namespace,
+                4004,
+                f"{self.config.msgid1_carrier} (MSGID1 carrier) missing",
+            )
+        return await self.accept_submission(req, auth, msgid1, [a.value for a in req.recipients])
+
+    def route(self, destination: str) -> str | None:
+        """The MMSC a destination belongs to: longest matching number prefix."""
+        best: tuple[int, str] | None = None
+        for prefix, url in self.config.mmsc_routes:
+            if destination.startswith(prefix) and (best is None or len(prefix) > best[0]):
+                best = (len(prefix), url)
+        return best[1] if best else self.config.default_mmsc
+
+    async def accept_submission(
+        self, req: mm7.SubmitReq, account: SpAccount, msgid1: str, destinations: list[str]
+    ) -> Reply:
+        """Issue MSGID2 per MMSC group, keep control records, forward, answer the SP."""
+        self.counters["submissions"] += 1
+        groups: dict[str, list[str]] = {}
+        unroutable: list[str] = []
+        for dest in destinations:
+            url = self.route(dest)
+            if url is None:
+                unroutable.append(dest)
+            else:
+                groups.setdefault(url, []).append(dest)
+        if not groups:
+            return fault_reply(
+                "rs", req.transaction_id, req.namespace, 2002, "no MMSC for any recipient"
+            )
+        sender = req.sender_address.value if req.sender_address else account.sender_address
+        forwards = []
+        for url, dests in groups.items():
+            msgid2 = self.issue_msgid2()
+            # The record exists before the MMSC can possibly report on it.
+            for dest in dests:
+                self.records[(msgid2, dest)] = ControlRecord(
+                    msgid1, msgid2, dest, account.report_url, account.vasp_id, sender
+                )
+            forwards.append(self._forward_to_mmsc(url, req, msgid2, dests))
+        results = await asyncio.gather(*forwards)
+        failed = list(unroutable)
+        first_error: int | None = None
+        for (msgid2, dests), outcome in results:
+            if outcome.ok:
+                self.counters["forwarded_to_mmsc"] += len(dests)
+                continue
+            first_error = first_error or outcome.status or 3000
+            failed.extend(dests)
+            for dest in dests:
+                self.records.pop((msgid2, dest), None)
+        self.events.emit("submission", msgid1=msgid1, failed=len(failed))
+        if len(failed) == len(destinations):
+            return fault_reply("rs", req.transaction_id, req.namespace, first_error or 2002)
+        status = mm7.Status.of(1000)
+        if failed:
+            status = mm7.Status(1100, "Partial success", "failed: " + ",".join(failed))
+        return Reply(
+            mm7.SubmitRsp(
+                transaction_id=req.transaction_id,
+                namespace=req.namespace,
+                status=status,
+                message_id=msgid1,
+            )
+        )
+
+    async def _forward_to_mmsc(
+        self, url: str, req: mm7.SubmitReq, msgid2: str, dests: list[str]
+    ) -> tuple[tuple[str, list[str]], Outcome]:
+        carrier = self.config.msgid2_carrier
+        forward = mm7.SubmitReq(
+            transaction_id=msgid2 if carrier == "TransactionID" else f"T{msgid2}",
+            namespace=self.config.namespace,
+            vasp_id=self.config.gateway_vasp_id,
+            sender_address=req.sender_address,
+            to=tuple(mm7.Address(d) for d in dests),
+            delivery_report=True,
+            priority=req.priority,
+            subject=req.subject,
+            aux_applic_info=msgid2 if carrier == "AuxApplicInfo" else None,
+            content_href=req.content_href,
+            parts=req.parts,
+        )
+        outcome = await self.client.post(
+            url, forward, parts=forward.parts, credentials=self.config.mmsc_credentials
+        )
+        return (msgid2, dests), outcome
+
+    # --- MMSC side: delivery reports -------------------------------------------
+    async def _on_report(self, inbound: Inbound) -> Reply:
+        report = inbound.message
+        if not isinstance(report, mm7.DeliveryReportReq):
+            return fault_reply("vasp", report.transaction_id, report.namespace, 4003)
+        forwarded = FORWARDED_BY in inbound.headers
+        self.counters["reports_forwarded_in" if forwarded else "reports_from_mmsc"] += 1
+        msgid2 = self.msgid2_of(report)
+        owner = self.report_owner(report, msgid2)
+        tid, ns = report.transaction_id, report.namespace
+        if owner is None:
+            self.counters["reports_unknown"] += 1
+            return fault_reply("vasp", tid, ns, 2005, f"MSGID2 {msgid2!r} names no server")
+        if owner == self.module:
+            return self._report_own(report, msgid2)
+        if forwarded or owner not in self.directory.report_urls:
+            self.counters["reports_unknown"] += 1
+            return fault_reply("vasp", tid, ns, 2005, f"no server {owner} in this farm")
+        return await self._forward_report(report, owner)
+
+    def _report_own(self, report: mm7.DeliveryReportReq, msgid2: str) -> Reply:
+        record = self.records.get((msgid2, report.recipient.value))
+        if record is None:
+            self.counters["reports_unknown"] += 1
+            return fault_reply(
+                "vasp",
+                report.transaction_id,
+                report.namespace,
+                2005,
+                f"no control record for {msgid2} / {report.recipient.value}",
+            )
+        to_sp = mm7.DeliveryReportReq(
+            transaction_id=f"DR-{msgid2}-{report.recipient.value}",
+            namespace=self.config.namespace,
+            message_id=record.msgid1,
+            recipient=report.recipient,
+            sender=mm7.Address(record.sender, "ShortCode") if record.sender else report.sender,
+            date=report.date,
+            mm_status=report.mm_status,
+            status_text=report.status_text,
+        )
+        self.counters["reports_accepted"] += 1
+        self._hold(to_sp, record.sp_report_url, "SP")
+        self.events.emit("report_accepted", msgid2=msgid2, recipient=report.recipient.value)
+        return Reply(
+            mm7.DeliveryReportRsp(transaction_id=report.transaction_id, namespace=report.namespace)
+        )
+
+    async def _forward_report(self, report: mm7.DeliveryReportReq, owner: int) -> Reply:
+        url = self.directory.report_urls[owner]
+        headers = {FORWARDED_BY: str(self.module)}
+        outcome = await self.client.post(url, report, extra_headers=headers)
+        tid, ns = report.transaction_id, report.namespace
+        if outcome.ok:
+            self.counters["reports_forwarded"] += 1
+            self.counters["reports_accepted"] += 1
+            return Reply(mm7.DeliveryReportRsp(transaction_id=tid, namespace=ns))
+        if outcome.status is not None and outcome.status // 1000 == 2:
+            # The issuing server looked and said no: the MMSC hears the same.
+            self.counters["reports_unknown"] += 1
+            return fault_reply("vasp", tid, ns, outcome.status, "rejected by the issuing server")
+        # Issuing server unreachable or failing: this server takes the report over.
+        self.counters["reports_accepted"] += 1
+        held = self._hold(report, url, f"MMSG-{owner}", headers=headers, tried=outcome.error)
+        self.events.emit("report_held", id=held.id, owner=owner, error=outcome.error)
+        return Reply(mm7.DeliveryReportRsp(transaction_id=tid, namespace=ns))
+
+    # --- holding and retrying ----------------------------------------------------
+    def _hold(
+        self,
+        report: mm7.DeliveryReportReq,
+        url: str,
+        destination: str,
+        headers: dict[str, str] | None = None,
+        tried: str | None = None,
+    ) -> Held:
+        held = Held(
+            next(self._held_ids),
+            report,
+            url,
+            destination,
+            time.monotonic(),
+            headers or {},
+            attempts=1 if tried else 0,
+            last_error=tried,
+        )
+        self.held[held.id] = held
+        task = asyncio.get_running_loop().create_task(self._deliver(held, wait_first=bool(tried)))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return held
+
+    def retry_now(self) -> None:
+        if self._retry_now is not None:
+            self._retry_now.set()
+
+    async def _deliver(self, held: Held, wait_first: bool) -> None:
+        delay_ms = self.config.retry_initial_ms
+        expiry_s = self.config.report_expiry_ms / 1000
+        if self._retry_now is None:
+            self._retry_now = asyncio.Event()
+        while True:
+            if wait_first:
+                remaining = expiry_s - (time.monotonic() - held.accepted_at)
+                if remaining <= 0:
+                    self._dead_letter(held, "expired")
+                    return
+                kick = self._retry_now
+                try:
+                    # Backoff, cut short when a peer comes back (the farm kicks us).
+                    await asyncio.wait_for(kick.wait(), min(delay_ms / 1000, remaining))
+                    if self._retry_now is kick:
+                        self._retry_now = asyncio.Event()
+                except TimeoutError:
+                    pass
+                delay_ms = min(delay_ms * 2, self.config.retry_max_ms)
+            wait_first = True
+            held.attempts += 1
+            outcome = await self.client.post(held.url, held.report, extra_headers=held.headers)
+            if outcome.ok:
+                self.held.pop(held.id, None)
+                self.counters[
+                    "delivered_to_sp" if held.destination == "SP" else "reports_forwarded"
+                ] += 1
+                self.events.emit("delivered", id=held.id, destination=held.destination)
+                return
+            held.last_error = outcome.error or f"MM7 status {outcome.status}"
+            if outcome.status is not None and outcome.status // 1000 == 2:
+                self._dead_letter(held, f"rejected with {outcome.status}")
+                return
+
+    def _dead_letter(self, held: Held, why: str) -> None:
+        self.held.pop(held.id, None)
+        held.last_error = f"{why}; last error: {held.last_error}"
+        self.dead_letters.append(held)
+        self.counters["dead_letters"] += 1
+        self.events.emit("dead_letter", id=held.id, destination=held.destination, why=why)
+
+
+ServerFactory = Callable[..., MMSGServer]
+
+
+class Farm:
+    """Servers with module numbers behind one directory; one can join while running."""
+
+    def __init__(
+        self,
+        trace: TraceRecorder,
+        accounts: dict[str, SpAccount],
+        config: MmsgConfig,
+        host_for: Callable[[int], str],
+        seed: int = 0,
+        server_class: type[MMSGServer] = MMSGServer,
+    ) -> None:
+        self.trace = trace
+        self.accounts = accounts
+        self.config = config
+        self.host_for = host_for
+        self.seed = seed
+        self.server_class = server_class
+        self.directory = FarmDirectory()
+        self.directory._kick = self._kick_all
+        self.servers: dict[int, MMSGServer] = {}
+
+    def _kick_all(self) -> None:
+        for server in self.servers.values():
+            server.retry_now()
+
+    async def start(self, modules: list[int]) -> None:
+        for module in modules:
+            await self.add_server(module)
+
+    async def add_server(self, module: int) -> MMSGServer:
+        if module in self.servers:
+            raise ValueError(f"server {module} is already in the farm")
+        server = self.server_class(
+            self.trace,
+            module,
+            self.host_for(module),
+            0,
+            self.accounts,
+            self.directory,
+            self.config,
+            seed=self.seed,
+        )
+        await server.start()
+        self.servers[module] = server
+        self.directory.add(module, server.submit_url, server.report_url)
+        return server
+
+    async def take_down(self, module: int) -> None:
+        await self.servers[module].go_down()
+
+    async def bring_up(self, module: int) -> None:
+        await self.servers[module].come_up()
+        self.directory.kick()
+
+    async def stop(self) -> None:
+        for server in self.servers.values():
+            await server.stop()
+
+    @property
+    def submit_urls(self) -> list[str]:
+        return [self.directory.submit_urls[m] for m in sorted(self.servers)]
+
+    @property
+    def report_urls(self) -> list[str]:
+        return [self.directory.report_urls[m] for m in sorted(self.servers)]
+
+    def counters(self) -> Counter[str]:
+        total: Counter[str] = Counter()
+        for server in self.servers.values():
+            total.update(server.counters)
+        return total
+
+
+def http_date() -> str:
+    return formatdate(usegmt=True)

@@ -1,0 +1,279 @@
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections import Counter
+from pathlib import Path
+
+import lxml.html
+import pytest
+from mmsconf.fixtures.trace import Endpoint, TraceEvent
+from mmsconf.reports.html import render_html, scenario_ids
+from mmsconf.reports.ladder import RAW_LIMIT, render_ladder, render_raw
+from mmsconf.reports.model import RunResult
+from mmsconf.reports.write import write_report
+
+
+def _cls(name: str) -> str:
+    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+
+
+@pytest.fixture
+def page(report: dict[str, Path]) -> lxml.html.HtmlElement:
+    return lxml.html.fromstring(report["html"].read_bytes())
+
+
+def test_write_report_writes_the_three_files(report: dict[str, Path]) -> None:
+    assert set(report) == {"html", "cucumber", "junit"}
+    names = {kind: path.name for kind, path in report.items()}
+    assert names == {"html": "index.html", "cucumber": "cucumber.json", "junit": "junit.xml"}
+    for path in report.values():
+        assert path.is_file() and path.stat().st_size > 0
+    # No temporary files left beside them.
+    assert sorted(p.name for p in report["html"].parent.iterdir()) == sorted(names.values())
+
+
+def test_header(page: lxml.html.HtmlElement) -> None:
+    assert page.findtext(".//h1") == "mmsconf conformance report"
+    meta = page.get_element_by_id("run-meta").text_content()
+    for expected in ("embedded-default", "fixtures/profiles/default.toml", "42", "4.5 s", "0.1.0"):
+        assert expected in meta
+    assert "2023-11-14T22:13:20Z" in meta
+
+
+def test_summary_counts(page: lxml.html.HtmlElement) -> None:
+    summary = page.get_element_by_id("summary")
+    for verdict in ("passed", "failed", "skipped", "error"):
+        (box,) = summary.xpath(f".//*[{_cls('count-' + verdict)}]")
+        assert box.get("data-count") == "1"
+    (total,) = summary.xpath(f".//*[{_cls('count-total')}]")
+    assert total.get("data-count") == "4"
+    (row,) = page.xpath("//table[@id='area-summary']//tr[@data-area='report_routing']")
+    cells = {td.get("data-verdict"): td.get("data-count") for td in row.xpath("td[@data-verdict]")}
+    assert cells == {"passed": "1", "failed": "1", "skipped": "0", "error": "0"}
+    coverage = summary.xpath(".//p[@class='coverage']")[0]
+    assert coverage.get("data-holes") == "1"
+
+
+def test_matrix_shows_the_hole(page: lxml.html.HtmlElement) -> None:
+    matrix = page.get_element_by_id("matrix")
+    holes = matrix.xpath(".//td[@class='hole']")
+    assert len(holes) == 1
+    assert holes[0].text_content() == "no scenario"
+    assert holes[0].getparent().get("data-clause") == "DR-1"
+    rr1 = matrix.xpath(".//tr[@data-clause='RR-1']")[0]
+    # Covered by a passed and a failed scenario: the row takes the worse.
+    assert rr1.get("data-verdict") == "failed"
+    chips = rr1.xpath(f".//a[{_cls('chip')}]")
+    assert [c.get("data-verdict") for c in chips] == ["passed", "failed"]
+    ids = {el.get("id") for el in page.xpath("//section[@id]")}
+    assert all(c.get("href")[1:] in ids for c in chips)
+
+
+def test_uncatalogued_clause_is_listed(run: RunResult) -> None:
+    run.scenarios[0].clauses.append("RR-99")
+    page = lxml.html.fromstring(render_html(run))
+    (row,) = page.xpath("//table[@id='matrix']//tr[@data-clause='RR-99']")
+    assert "uncatalogued" in row.get("class")
+
+
+def test_scenario_sections(run: RunResult, page: lxml.html.HtmlElement) -> None:
+    ids = scenario_ids(run.scenarios)
+    for sid, s in zip(ids, run.scenarios, strict=True):
+        section = page.get_element_by_id(sid)
+        assert section.get("data-verdict") == s.verdict
+        assert section.get("data-area") == s.area
+        assert f"verdict-{s.verdict}" in section.get("class").split()
+        details = section.find("details")
+        # Failures and errors are what a reader came for: open by default.
+        assert (details.get("open") is not None) == (s.verdict in ("failed", "error"))
+        text = section.text_content()
+        assert f"{s.feature_file}:{s.line}" in text
+        assert s.name in text
+        for step in s.steps:
+            assert step.text in text
+
+
+def test_failure_shows_clause_expected_and_seen(
+    run: RunResult, page: lxml.html.HtmlElement
+) -> None:
+    section = page.get_element_by_id(scenario_ids(run.scenarios)[1])
+    assert "RR-2" in section.xpath(".//*[@class='failed-clause']")[0].text_content()
+    assert "sp-0001" in section.xpath(".//div[@class='expected']")[0].text_content()
+    assert "sp-9999" in section.xpath(".//div[@class='seen']")[0].text_content()
+    assert "not forwarded" in section.xpath(".//div[@class='reason']")[0].text_content()
+    statuses = [tr.get("data-status") for tr in section.xpath(".//tr[@data-status]")]
+    assert statuses == ["passed", "passed", "failed", "skipped"]
+
+
+def test_ladder_draws_every_message(run: RunResult, page: lxml.html.HtmlElement) -> None:
+    section = page.get_element_by_id(scenario_ids(run.scenarios)[1])
+    (svg,) = section.xpath(".//svg")
+    arrows = svg.xpath(f".//*[{_cls('msg')}]")
+    assert len(arrows) == len(run.scenarios[1].trace) == 5
+    roles = [t.text for t in svg.xpath(".//g[@class='role']/text[1]")]
+    assert roles == ["SP", "MMSG-180", "MMSC"]
+    # The listening address names the role, not the ephemeral client port.
+    assert "127.0.1.80:8080" in svg.xpath(".//g[@class='role']")[1].text_content()
+    # Each arrow's label links to that message's raw bytes.
+    for arrow in arrows:
+        (link,) = arrow.xpath(".//a")
+        target = page.get_element_by_id(link.get("href")[1:])
+        assert target.tag == "details"
+        assert "+" in link.text_content() and "ms" in link.text_content()
+    # Other scenarios have no trace, so no arrows; ids stay unique page-wide.
+    assert len(page.xpath(f"//*[{_cls('msg')}]")) == 5
+    all_ids = Counter(el.get("id") for el in page.xpath("//*[@id]"))
+    assert [i for i, n in all_ids.items() if n > 1] == []
+
+
+def test_raw_bytes_on_demand(run: RunResult, page: lxml.html.HtmlElement) -> None:
+    section = page.get_element_by_id(scenario_ids(run.scenarios)[1])
+    raws = section.xpath(f".//details[{_cls('raw')}]")
+    assert len(raws) == 5
+    submit = raws[0].xpath(".//pre")[0]
+    assert "raw-text" in submit.get("class")
+    assert "Authorization: Basic ********" in submit.text_content()
+    assert "<SubmitReq>" in submit.text_content()
+    binary = raws[1].xpath(".//pre")[0]
+    assert "raw-hex" in binary.get("class")
+    assert binary.text_content().startswith("00000000  00 01 02 03")
+
+
+def test_secrets_are_masked_even_if_the_trace_was_not() -> None:
+    event = _event(
+        1, 0.0, "SP", "MMSG", raw=b"POST / HTTP/1.1\r\nAuthorization: Basic c3A6cHc=\r\n"
+    )
+    out = render_ladder([event])
+    assert "c3A6cHc=" not in out
+    assert "Authorization: Basic ********" in out
+
+
+def test_everything_is_escaped(run: RunResult) -> None:
+    run.scenarios[1].trace.append(
+        _event(99, 2.0, "MMSC", "SP", summary="<img src=x onerror=alert(1)>", raw=b"<script>x")
+    )
+    text = render_html(run)
+    assert "<script>alert(1)</script>" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "<img src=x" not in text
+    assert "<script>x" not in text
+    assert "Submit is accepted &lt;and&gt; answered" in text
+    # Only the page's own script element.
+    assert len(lxml.html.fromstring(text).xpath("//script")) == 1
+
+
+def test_self_contained(report: dict[str, Path]) -> None:
+    text = report["html"].read_text(encoding="utf-8")
+    page = lxml.html.fromstring(text)
+    refs = [el.get("src") for el in page.xpath("//*[@src]")]
+    refs += [el.get("href") for el in page.xpath("//*[@href]")]
+    assert refs, "expected in-page links"
+    assert all(r.startswith("#") for r in refs), refs
+    assert not page.xpath("//link") and not page.xpath("//script[@src]")
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", text)
+    assert "@import" not in text and "url(" not in text
+    csp = page.xpath("//meta[@http-equiv='Content-Security-Policy']")[0].get("content")
+    assert "default-src 'none'" in csp
+
+
+def test_script_matches_its_csp_hash(report: dict[str, Path]) -> None:
+    import base64
+    import hashlib
+
+    page = lxml.html.fromstring(report["html"].read_bytes())
+    script = page.xpath("//script")[0].text
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    csp = page.xpath("//meta[@http-equiv='Content-Security-Policy']")[0].get("content")
+    assert f"'sha256-{digest}'" in csp
+
+
+def test_filters_exist_but_hide_nothing_without_js(page: lxml.html.HtmlElement) -> None:
+    filters = page.get_element_by_id("filters")
+    boxes = filters.xpath(".//input[@type='checkbox']")
+    assert {b.get("data-verdict") for b in boxes} == {"passed", "failed", "skipped", "error"}
+    options = [o.get("value") for o in filters.xpath(".//select/option")]
+    assert options[0] == "" and "report_routing" in options and "disaster_recovery" in options
+    scenarios = page.xpath(f"//section[{_cls('scenario')}]")
+    assert len(scenarios) == 4
+    assert not any("display" in (s.get("style") or "") for s in scenarios)
+
+
+# --- ladder on its own -------------------------------------------------------
+
+
+def _event(
+    seq: int,
+    dt: float,
+    src: str,
+    dst: str,
+    *,
+    summary: str = "msg",
+    raw: bytes = b"x",
+) -> TraceEvent:
+    return TraceEvent(
+        seq=seq,
+        time=1000.0 + dt,
+        src=Endpoint(src, "127.0.0.1", 1000 + seq),
+        dst=Endpoint(dst, "127.0.0.2", 80),
+        protocol="MM7",
+        transport="tcp",
+        summary=summary,
+        raw=raw,
+    )
+
+
+def test_ladder_caps_drawn_messages() -> None:
+    events = [_event(i, i / 1000, "A", "B") for i in range(1, 311)]
+    frag = lxml.html.fragment_fromstring(render_ladder(events), create_parent="div")
+    assert len(frag.xpath(f".//*[{_cls('msg')}]")) == 300
+    assert len(frag.xpath(f".//details[{_cls('raw')}]")) == 300
+    (more,) = frag.xpath(".//p[@class='ladder-more']")
+    assert more.text == "10 more messages not drawn (see pcap/trace)"
+
+
+def test_ladder_columns_and_offsets() -> None:
+    events = [
+        _event(1, 0.0, "B", "C"),
+        _event(2, 0.0123, "A", "B"),
+        _event(3, 0.5, "C", "C", summary="internal"),
+    ]
+    frag = lxml.html.fragment_fromstring(render_ladder(events), create_parent="div")
+    roles = [t.text for t in frag.xpath(".//g[@class='role']/text[1]")]
+    assert roles == ["B", "C", "A"]
+    labels = [a.text_content() for a in frag.xpath(f".//*[{_cls('msg')}]//a")]
+    assert labels[0].startswith("+0.0 ms") and labels[1].startswith("+12.3 ms")
+    assert labels[2].startswith("+500.0 ms")
+    # A message a role sends itself is still one arrow.
+    assert len(frag.xpath(f".//*[{_cls('msg')}]")) == 3
+
+
+def test_ladder_of_nothing() -> None:
+    assert "No messages recorded" in render_ladder([])
+
+
+def test_raw_is_truncated_with_a_note() -> None:
+    out = render_raw(b"a" * (RAW_LIMIT + 10))
+    assert f"first {RAW_LIMIT} of {RAW_LIMIT + 10} bytes" in out
+    assert out.count("a") < RAW_LIMIT + 100
+
+
+def test_raw_text_shows_stray_bytes_as_escapes() -> None:
+    out = render_raw(b"Subject: hi\x00there \xff\r\nbody")
+    assert "raw-text" in out
+    assert "\\x00" in out and "\\xff" in out
+    assert "\x00" not in out
+
+
+def test_control_characters_and_surrogates_do_not_break_the_files(
+    run: RunResult, tmp_path: Path
+) -> None:
+    run.scenarios[1].trace.append(_event(99, 2.0, "MMSC", "SP", summary="bad \udcff byte"))
+    out = write_report(run, tmp_path)
+    text = out["html"].read_text(encoding="utf-8")
+    assert "\x00" not in text
+    assert "\\x00stray control byte" in text
+    assert "bad \\udcff byte" in text
+    json.loads(out["cucumber"].read_text(encoding="utf-8"))
+    ET.parse(out["junit"])
