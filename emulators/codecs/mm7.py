@@ -21,9 +21,15 @@ import io
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from email import message_from_bytes
 from email import policy as email_policy
-from email.errors import StartBoundaryNotFoundDefect
+from email.errors import (
+    InvalidBase64CharactersDefect,
+    InvalidBase64LengthDefect,
+    InvalidBase64PaddingDefect,
+    StartBoundaryNotFoundDefect,
+)
 from email.generator import BytesGenerator
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
@@ -185,9 +191,10 @@ _XS_DATETIME = re.compile(
     r"(Z|[+-]((0\d|1[0-3]):[0-5]\d|14:00))?"
 )
 # Dates real peers send instead: 20240501T100000Z, "2024-05-01 10:00:00", +0100 offsets.
-_LOOSE_DATE = re.compile(
-    r"\d{8}(T?\d{4}(\d{2})?)?(Z|[+-]\d{2}:?\d{2})?"
-    r"|\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?"
+_LOOSE_DATES = (
+    re.compile(r"(\d{4})(\d{2})(\d{2})(?:T?(\d{2})(\d{2})(\d{2})?)?(?:Z|[+-]\d{2}:?\d{2})?"),
+    re.compile(r"(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*"
+               r"(?:Z|[+-]\d{2}:?\d{2})?"),
 )
 _XML_DECL_ENCODING = re.compile(
     rb"\A(?:\xef\xbb\xbf)?<\?xml\s[^>]*?\bencoding\s*=\s*([\"'])([A-Za-z][A-Za-z0-9._:-]*)\1"
@@ -199,6 +206,8 @@ _BOUNDARY_OK = re.compile(rf"{_BCHAR}([0-9A-Za-z'()+_,./:=? -]{{0,68}}{_BCHAR})?
 # Headers of the HTTP body are latin-1 and must not be re-folded or re-quoted,
 # so that the bytes we write are exactly the golden vectors.
 _MIME_POLICY = email_policy.compat32.clone(linesep="\r\n", max_line_length=0)
+_BASE64_DEFECTS = (InvalidBase64CharactersDefect, InvalidBase64LengthDefect,
+                   InvalidBase64PaddingDefect)
 
 
 # --------------------------------------------------------------------------- decode
@@ -245,7 +254,7 @@ class _Reader:
             return qn.localname
         if qn.namespace == SOAP_ENV_NS:
             self.deviate("fault-children-qualified", qn.localname,
-                         f"{qn.localname} qualified, SOAP 1.1 has it unqualified")
+                         f"{qn.localname} qualified, SOAP 1.1 has it unqualified", once=True)
             return qn.localname
         return None
 
@@ -435,11 +444,31 @@ def _date(r: _Reader, el: etree._Element, name: str) -> str:
     value = _text(el, name).strip()
     if _XS_DATETIME.fullmatch(value):
         return value
-    rfc822 = any(c.isalpha() for c in value) and parsedate_tz(value) is not None
-    if rfc822 or _LOOSE_DATE.fullmatch(value):
+    if _loose_date(value):
         r.deviate("date-format", name, f"{value!r} is not an xs:dateTime")
         return value
     raise MM7Error(name, f"{value!r} is not a date")
+
+
+def _loose_date(value: str) -> bool:
+    """An RFC 822 or compact date whose fields make a real date and time."""
+    fields: tuple[int, ...] | None = None
+    if any(c.isalpha() for c in value):
+        parsed = parsedate_tz(value)
+        fields = None if parsed is None else tuple(parsed[:6])
+    else:
+        for pattern in _LOOSE_DATES:
+            match = pattern.fullmatch(value)
+            if match:
+                fields = tuple(int(g or 0) for g in match.groups())
+                break
+    if fields is None:
+        return False
+    try:
+        datetime(*fields)  # range check only; the value is kept as written
+    except ValueError:
+        return False
+    return True
 
 
 def _int(el: etree._Element, name: str) -> int:
@@ -496,9 +525,12 @@ def _status(r: _Reader, el: etree._Element) -> Status:
     details_el = _one(seq, "Details")
     details = None
     if details_el is not None:
-        # Details is xs:any: keep markup as written so nothing is lost.
+        # Details is xs:any: keep markup, each child with just the namespace
+        # declarations it uses (exclusive C14N), so nothing is lost.
         details = (details_el.text or "") + "".join(
-            etree.tostring(child, encoding="unicode") for child in details_el
+            etree.tostring(child, method="c14n", exclusive=True).decode("utf-8")
+            + (child.tail or "")
+            for child in details_el
         )
     return Status(code, text or "", details)
 
@@ -827,6 +859,9 @@ def _xml_type(r: _Reader, mime: str, element: str) -> None:
 def _part_data(part: Message) -> bytes:
     if not part.is_multipart():
         data = part.get_payload(decode=True)
+        # compat32 decodes broken base64 as best it can and only notes a defect.
+        if any(isinstance(d, _BASE64_DEFECTS) for d in part.defects):
+            raise MM7Error("Content-Transfer-Encoding", "invalid base64", _FORMAT)
         return data if isinstance(data, bytes) else b""
     # A nested multipart (e.g. multipart/mixed holding the MMS content) is kept
     # as its serialised body, boundaries included, for the receiver to unpack.
@@ -854,7 +889,10 @@ def _split_body(r: _Reader, body: bytes, content_type: str
         head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1")
     except UnicodeEncodeError:
         raise MM7Error("Content-Type", "not latin-1", _FORMAT) from None
-    mime_msg = message_from_bytes(head + body, policy=email_policy.compat32)
+    try:
+        mime_msg = message_from_bytes(head + body, policy=email_policy.compat32)
+    except RecursionError:  # multiparts nested thousands deep
+        raise MM7Error("Content-Type", "MIME parts nested too deep", _FORMAT) from None
     subparts = mime_msg.get_payload() if mime_msg.is_multipart() else []
     if (not isinstance(subparts, list) or not subparts
             or any(isinstance(d, StartBoundaryNotFoundDefect) for d in mime_msg.defects)):

@@ -1,0 +1,112 @@
+"""MM7 against real third-party tools: curl as an SP's HTTP client, xmllint as an
+independent XML parser of what the codec writes."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mmsconf.emulators.codecs import mm7
+from mmsconf.fixtures.loop import LoopThread
+from mmsconf.fixtures.profile import load_profile
+from mmsconf.fixtures.report_routing import ReportRoutingNet
+from mmsconf.fixtures.trace import TraceRecorder
+
+pytestmark = pytest.mark.interop
+
+
+@pytest.fixture
+def net() -> Iterator[ReportRoutingNet]:
+    loop = LoopThread().start()
+    network = ReportRoutingNet(load_profile().report_routing, TraceRecorder(), seed=3)
+    loop.run(network.start())
+    try:
+        yield network
+    finally:
+        loop.run(network.stop())
+        loop.stop()
+
+
+def _submit_req(msgid1: str) -> mm7.Encoded:
+    req = mm7.SubmitReq(
+        transaction_id="curl-1",
+        vasp_id="sp001",
+        vas_id="svc001",
+        sender_address=mm7.Address("10658000", "ShortCode"),
+        to=(mm7.Address("+8613800000777"),),
+        subject="from curl",
+        aux_applic_info=msgid1,
+    )
+    return mm7.encode(req, parts=[mm7.ContentPart("t1", "text/plain", b"hello")])
+
+
+def test_curl_submits_to_the_gateway_and_gets_msgid1_back(
+    net: ReportRoutingNet, require_tool, tmp_path: Path
+) -> None:
+    curl = require_tool("curl", "curl")
+    encoded = _submit_req("curl-msg-1")
+    body = tmp_path / "submit.bin"
+    body.write_bytes(encoded.body)
+    url = net.farm.directory.submit_urls[180]
+    proc = subprocess.run(
+        [
+            curl, "-sS", "--max-time", "10", "--interface", net.sp.host,
+            "-u", "sp001:sp-secret", "-H", f"Content-Type: {encoded.content_type}",
+            "-H", 'SOAPAction: ""', "--data-binary", f"@{body}", "-w", "\n%{http_code}", url,
+        ],
+        capture_output=True, timeout=20,
+    )
+    assert proc.returncode == 0, proc.stderr
+    payload, _, status = proc.stdout.rpartition(b"\n")
+    assert status == b"200"
+    rsp = mm7.decode(payload, "text/xml").message
+    assert isinstance(rsp, mm7.SubmitRsp)
+    assert rsp.status.code == 1000 and rsp.message_id == "curl-msg-1"
+    assert rsp.transaction_id == "curl-1"
+
+
+def test_curl_with_a_wrong_password_gets_an_mm7_failure(
+    net: ReportRoutingNet, require_tool, tmp_path: Path
+) -> None:
+    curl = require_tool("curl", "curl")
+    encoded = _submit_req("curl-msg-2")
+    body = tmp_path / "submit.bin"
+    body.write_bytes(encoded.body)
+    proc = subprocess.run(
+        [
+            curl, "-sS", "--max-time", "10", "--interface", net.sp.host, "-u", "sp001:nope",
+            "-H", f"Content-Type: {encoded.content_type}", "--data-binary", f"@{body}",
+            "-w", "\n%{http_code}", net.farm.directory.submit_urls[181],
+        ],
+        capture_output=True, timeout=20,
+    )
+    payload, _, status = proc.stdout.rpartition(b"\n")
+    assert status == b"401"
+    fault = mm7.decode(payload, "text/xml").message
+    assert isinstance(fault, mm7.SoapFault) and fault.status.code == 4001
+    assert not any(m.received for m in net.mmscs.values())
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        mm7.SubmitRsp(transaction_id="x", message_id="m1"),
+        mm7.DeliveryReportReq(
+            transaction_id="x", message_id="m1", recipient=mm7.Address("+8613800000001"),
+            sender=mm7.Address("10658000", "ShortCode"), date="2026-11-23T10:00:00Z",
+            aux_applic_info="180-0001-00000001",
+        ),
+        mm7.RSErrorRsp(transaction_id="x", status=mm7.Status.of(2005)),
+    ],
+    ids=lambda m: type(m).__name__,
+)
+def test_xmllint_accepts_what_the_codec_writes(message, require_tool, tmp_path: Path) -> None:
+    xmllint = require_tool("xmllint", "libxml2-utils")
+    path = tmp_path / "msg.xml"
+    path.write_bytes(mm7.encode(message).body)
+    proc = subprocess.run([xmllint, "--noout", "--nonet", str(path)], capture_output=True, timeout=20)
+    assert proc.returncode == 0, proc.stderr.decode()
+
