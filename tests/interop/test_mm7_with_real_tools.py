@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from mmsconf.emulators.codecs import mm7
 from mmsconf.fixtures.loop import LoopThread
 from mmsconf.fixtures.profile import load_profile
@@ -53,11 +52,26 @@ def test_curl_submits_to_the_gateway_and_gets_msgid1_back(
     url = net.farm.directory.submit_urls[180]
     proc = subprocess.run(
         [
-            curl, "-sS", "--max-time", "10", "--interface", net.sp.host,
-            "-u", "sp001:sp-secret", "-H", f"Content-Type: {encoded.content_type}",
-            "-H", 'SOAPAction: ""', "--data-binary", f"@{body}", "-w", "\n%{http_code}", url,
+            curl,
+            "-sS",
+            "--max-time",
+            "10",
+            "--interface",
+            net.sp.host,
+            "-u",
+            "sp001:sp-secret",
+            "-H",
+            f"Content-Type: {encoded.content_type}",
+            "-H",
+            'SOAPAction: ""',
+            "--data-binary",
+            f"@{body}",
+            "-w",
+            "\n%{http_code}",
+            url,
         ],
-        capture_output=True, timeout=20,
+        capture_output=True,
+        timeout=20,
     )
     assert proc.returncode == 0, proc.stderr
     payload, _, status = proc.stdout.rpartition(b"\n")
@@ -77,11 +91,24 @@ def test_curl_with_a_wrong_password_gets_an_mm7_failure(
     body.write_bytes(encoded.body)
     proc = subprocess.run(
         [
-            curl, "-sS", "--max-time", "10", "--interface", net.sp.host, "-u", "sp001:nope",
-            "-H", f"Content-Type: {encoded.content_type}", "--data-binary", f"@{body}",
-            "-w", "\n%{http_code}", net.farm.directory.submit_urls[181],
+            curl,
+            "-sS",
+            "--max-time",
+            "10",
+            "--interface",
+            net.sp.host,
+            "-u",
+            "sp001:nope",
+            "-H",
+            f"Content-Type: {encoded.content_type}",
+            "--data-binary",
+            f"@{body}",
+            "-w",
+            "\n%{http_code}",
+            net.farm.directory.submit_urls[181],
         ],
-        capture_output=True, timeout=20,
+        capture_output=True,
+        timeout=20,
     )
     payload, _, status = proc.stdout.rpartition(b"\n")
     assert status == b"401"
@@ -95,8 +122,11 @@ def test_curl_with_a_wrong_password_gets_an_mm7_failure(
     [
         mm7.SubmitRsp(transaction_id="x", message_id="m1"),
         mm7.DeliveryReportReq(
-            transaction_id="x", message_id="m1", recipient=mm7.Address("+8613800000001"),
-            sender=mm7.Address("10658000", "ShortCode"), date="2026-11-23T10:00:00Z",
+            transaction_id="x",
+            message_id="m1",
+            recipient=mm7.Address("+8613800000001"),
+            sender=mm7.Address("10658000", "ShortCode"),
+            date="2026-11-23T10:00:00Z",
             aux_applic_info="180-0001-00000001",
         ),
         mm7.RSErrorRsp(transaction_id="x", status=mm7.Status.of(2005)),
@@ -107,6 +137,7 @@ def test_xmllint_accepts_what_the_codec_writes(message, require_tool, tmp_path: 
     xmllint = require_tool("xmllint", "libxml2-utils")
     path = tmp_path / "msg.xml"
     path.write_bytes(mm7.encode(message).body)
-    proc = subprocess.run([xmllint, "--noout", "--nonet", str(path)], capture_output=True, timeout=20)
+    proc = subprocess.run(
+        [xmllint, "--noout", "--nonet", str(path)], capture_output=True, timeout=20
+    )
     assert proc.returncode == 0, proc.stderr.decode()
-

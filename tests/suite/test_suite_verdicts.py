@@ -12,24 +12,31 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-
 from mmsconf.fixtures.profile import shipped_profiles
 
 pytestmark = pytest.mark.slow
 
 #: Scenarios the last-two-digits baseline must fail, with the clause each breaks.
-BASELINE_MUST_FAIL = {
-    "A group message whose numbers share their last two digits spreads evenly over the farm": "rr_balance",
-    "A server added while running takes submissions at once and its reports route correctly": "rr_balance",
-}
+EVENNESS = "A group message whose numbers share their last two digits spreads evenly over the farm"
+SCALE_OUT = "A server added while running takes submissions at once and its reports route correctly"
+BASELINE_MUST_FAIL = {EVENNESS: "rr_balance", SCALE_OUT: "rr_balance"}
 
 
 def run_suite(tmp_path: Path, profile: str | None) -> tuple[int, dict[str, str], dict]:
     report = tmp_path / "report"
-    cmd = [sys.executable, "-m", "mmsconf.fixtures.cli", "run", "--report-dir", str(report), "--seed", "7"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "mmsconf.fixtures.cli",
+        "run",
+        "--report-dir",
+        str(report),
+        "--seed",
+        "7",
+    ]
     if profile:
         cmd += ["--profile", profile]
-    proc = subprocess.run(cmd + ["--", "-q"], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run([*cmd, "--", "-q"], capture_output=True, text=True, timeout=300)
     junit = ET.parse(report / "junit.xml").getroot()
     verdicts: dict[str, str] = {}
     for case in junit.iter("testcase"):
@@ -51,7 +58,9 @@ def test_reference_passes_every_scenario(tmp_path: Path) -> None:
 
 
 def test_baseline_fails_evenness_and_scale_out_only(tmp_path: Path) -> None:
-    code, verdicts, out = run_suite(tmp_path, str(shipped_profiles()["baseline-report-routing.toml"]))
+    code, verdicts, out = run_suite(
+        tmp_path, str(shipped_profiles()["baseline-report-routing.toml"])
+    )
     failed = {name for name, v in verdicts.items() if v == "failure"}
     assert failed == set(BASELINE_MUST_FAIL), verdicts
     others = {v for name, v in verdicts.items() if name not in BASELINE_MUST_FAIL}
