@@ -348,8 +348,7 @@ class MM7Client:
         src = (self.service.host, 0)
         try:
             async with session.post(url, data=encoded.body, headers=headers) as resp:
-                if resp.connection is not None and resp.connection.transport is not None:
-                    src = resp.connection.transport.get_extra_info("sockname")[:2]
+                src = _source_of(resp) or src
                 body = await resp.read()
                 status = resp.status
                 resp_headers = [
@@ -411,6 +410,21 @@ class MM7Client:
         ]
         raw = raw_http_request("POST", target, pairs, encoded.body)
         self.trace.record(src, dst, "MM7", mm7.summary(message), raw, at=at)
+
+
+def _source_of(resp: aiohttp.ClientResponse) -> tuple[str, int] | None:
+    """The local (host, port) of the connection a response came on.
+
+    aiohttp releases ``resp.connection`` as soon as a small body is in, so
+    fall back to the response protocol's transport.
+    """
+    transport = resp.connection.transport if resp.connection is not None else None
+    if transport is None:
+        transport = getattr(getattr(resp, "_protocol", None), "transport", None)
+    if transport is None:
+        return None
+    sockname = transport.get_extra_info("sockname")
+    return tuple(sockname[:2]) if sockname else None
 
 
 def _ms(started: float) -> float:

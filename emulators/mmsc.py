@@ -196,7 +196,9 @@ class MMSC(Service):
         for url in order:
             tried.append(url)
             outcome = await self.client.post(url, report)
-            if not outcome.unreachable:
+            # A server that answered nothing may not have the report: try the next one.
+            # (A server that did take it answers the repeat 1000 and delivers once.)
+            if outcome.message is not None:
                 break
         result = ReportResult(tried[-1], msgid2, recipient, outcome, tried)
         self.reports.append(result)

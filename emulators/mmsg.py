@@ -121,7 +121,8 @@ class FarmDirectory:
 def parse_module(msgid2: str) -> int | None:
     """The issuing server's module number: the digits before the first '-'."""
     head, sep, _ = msgid2.partition("-")
-    if not sep or not head.isdigit() or len(head) > 6:
+    # isdigit() alone admits other scripts' digits ("１８０"), which int() reads or rejects.
+    if not sep or not (head.isascii() and head.isdigit()) or len(head) > 6:
         return None
     return int(head)
 
@@ -158,6 +159,8 @@ class MMSGServer(Service):
         self.records: dict[tuple[str, str], ControlRecord] = {}
         self.held: dict[int, Held] = {}
         self.dead_letters: list[Held] = []
+        # Reports already taken over, so a retried forward is answered, not delivered twice.
+        self._accepted_reports: set[tuple[str, str, str]] = set()
         self.counters: Counter[str] = Counter()
         self._tasks: set[asyncio.Task] = set()
         self._retry_now: asyncio.Event | None = None
@@ -367,6 +370,15 @@ class MMSGServer(Service):
                 2005,
                 f"no control record for {msgid2} / {report.recipient.value}",
             )
+        key = (msgid2, report.recipient.value, report.mm_status)
+        if key in self._accepted_reports:
+            self.counters["reports_duplicate"] += 1
+            return Reply(
+                mm7.DeliveryReportRsp(
+                    transaction_id=report.transaction_id, namespace=report.namespace
+                )
+            )
+        self._accepted_reports.add(key)
         to_sp = mm7.DeliveryReportReq(
             transaction_id=f"DR-{msgid2}-{report.recipient.value}",
             namespace=self.config.namespace,
@@ -429,7 +441,7 @@ class MMSGServer(Service):
         return held
 
     def retry_now(self) -> None:
-        if self._retry_now is not None:
+        if self._retry_now is not None and self.held:
             self._retry_now.set()
 
     async def _deliver(self, held: Held, wait_first: bool) -> None:

@@ -130,14 +130,21 @@ def system_out(s: ScenarioResult) -> str:
     return "\n".join(lines)
 
 
-def trace_lines(events: list[TraceEvent]) -> list[str]:
+#: CI systems show system-out inline; past this many messages the HTML report has the rest.
+MAX_TRACE_LINES = 400
+
+
+def trace_lines(events: list[TraceEvent], limit: int = MAX_TRACE_LINES) -> list[str]:
     if not events:
         return []
     t0 = min(e.time for e in events)
-    return [
+    lines = [
         f"+{(e.time - t0) * 1000:.1f}ms {e.src.role} -> {e.dst.role} {e.protocol} {e.summary}"
-        for e in events
+        for e in events[:limit]
     ]
+    if len(events) > limit:
+        lines.append(f"... {len(events) - limit} more messages: see index.html")
+    return lines
 
 
 def _secs(seconds: float) -> str:

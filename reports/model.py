@@ -57,9 +57,10 @@ class ScenarioResult:
     duration_s: float = 0.0
     started: float = 0.0
     trace: list[TraceEvent] = field(default_factory=list)
-    log: list[str] = field(
-        default_factory=list
-    )  # notes a scenario printed: seeds, measured figures
+    # Notes the scenario wrote: seeds, measured figures.
+    log: list[str] = field(default_factory=list)
+    # The trace as a pcap, relative to the report folder (None: not written).
+    pcap: str | None = None
 
 
 @dataclass

@@ -85,7 +85,7 @@ def instrument_posts(service: Any) -> None:
             ok=outcome.ok,
             status=outcome.status,
             error=outcome.error,
-            kind=type(message).__name__,
+            message=type(message).__name__,
         )
         return outcome
 
@@ -177,3 +177,34 @@ def echo() -> Callable[..., EchoService]:
 @pytest.fixture
 def submit() -> Callable[[str], mm7.SubmitReq]:
     return submit_req
+
+
+async def stays_false(log: EventLog, predicate: Callable[[], bool], ms: int) -> bool:
+    """True when ``predicate()`` is still false after ``ms`` of events on ``log``.
+
+    For checks that something does *not* happen (a duplicate, a late report):
+    a bounded wait on the log, not a sleep.
+    """
+    try:
+        await log.wait_for(lambda _log: predicate(), ms, "something that must not happen")
+    except TimeoutError:
+        return True
+    return False
+
+
+def report_accounting(farm: Any) -> tuple[int, int]:
+    """(reports accepted, reports passed on + dead-lettered + still held) over the farm."""
+    total = farm.counters()
+    held = sum(len(s.held) for s in farm.servers.values())
+    passed_on = total["delivered_to_sp"] + total["reports_forwarded"]
+    return total["reports_accepted"], passed_on + total["dead_letters"] + held
+
+
+@pytest.fixture
+def quiet() -> Callable[..., Any]:
+    return stays_false
+
+
+@pytest.fixture
+def accounting() -> Callable[[Any], tuple[int, int]]:
+    return report_accounting
