@@ -501,11 +501,13 @@ class Farm:
         host_for: Callable[[int], str],
         seed: int = 0,
         server_class: type[MMSGServer] = MMSGServer,
+        port_for: Callable[[int], int] | None = None,
     ) -> None:
         self.trace = trace
         self.accounts = accounts
         self.config = config
         self.host_for = host_for
+        self.port_for = port_for or (lambda _module: 0)
         self.seed = seed
         self.server_class = server_class
         self.directory = FarmDirectory()
@@ -527,7 +529,7 @@ class Farm:
             self.trace,
             module,
             self.host_for(module),
-            0,
+            self.port_for(module),
             self.accounts,
             self.directory,
             self.config,

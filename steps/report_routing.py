@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections import Counter
 
+from pytest_bdd import given, parsers, then, when
+
 from mmsconf.emulators.mm7_http import Credentials
 from mmsconf.fixtures.report_routing import ReportRoutingDriver
 from mmsconf.fixtures.verdicts import HarnessError, check
 from mmsconf.steps.common import number_list
-from pytest_bdd import given, parsers, then, when
 
 # --- Given ----------------------------------------------------------------------
 
@@ -21,6 +22,7 @@ def rr_network(report_routing: ReportRoutingDriver) -> ReportRoutingDriver:
 
 @given(parsers.parse('the MMSCs report the state "{state}"'))
 def mmscs_report_state(rr: ReportRoutingDriver, state: str) -> None:
+    """state: an MMStatus, e.g. Retrieved, Rejected, Expired, Indeterminate"""
     for mmsc in rr.net.mmscs.values():
         mmsc.config.report_status = state
 
@@ -65,6 +67,7 @@ def _unconfigured_host(host: str) -> str:
 
 @when(parsers.parse('the SP submits a message to "{numbers}" with {problem}'))
 def sp_submits_badly(rr: ReportRoutingDriver, numbers: str, problem: str) -> None:
+    """problem: a wrong password | an unknown VASPID | no credentials | an unconfigured address"""
     if problem not in _AUTH_PROBLEMS:
         raise HarnessError(
             f"unknown authentication problem {problem!r}; known: {sorted(_AUTH_PROBLEMS)}"

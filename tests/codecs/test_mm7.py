@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+
 from mmsconf.emulators.codecs.mm7 import (
     DEFAULT_NAMESPACE,
     DEVIATION_CODES,

@@ -17,6 +17,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import pytest
+
 from mmsconf.emulators.codecs import mm7
 from mmsconf.emulators.mm7_http import Inbound, MM7Client, MM7Endpoint, Outcome, Reply
 from mmsconf.emulators.service import EventLog, Service

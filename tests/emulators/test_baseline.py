@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
 from mmsconf.emulators.baselines.last_two_digits import (
     VASPID_HEADER,
     LastTwoDigitsFarm,

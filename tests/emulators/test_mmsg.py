@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
 from mmsconf.emulators.mm7_http import Credentials
 from mmsconf.emulators.mmsg import (
     FORWARDED_BY,

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
 from mmsconf.emulators.codecs import mm7
 from mmsconf.emulators.mm7_http import MM7Client
 from mmsconf.emulators.service import EventLog, Faults, Service

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
 from mmsconf.emulators.codecs import mm7
 from mmsconf.emulators.mm7_http import Credentials, MM7Client
 from mmsconf.emulators.mmsc import MMSC, MmscConfig

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from mmsconf.emulators.codecs import mm7
 from mmsconf.emulators.mm7_http import Credentials, MM7Client
 from mmsconf.emulators.service import Service

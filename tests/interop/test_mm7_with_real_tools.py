@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from mmsconf.emulators.codecs import mm7
 from mmsconf.fixtures.loop import LoopThread
 from mmsconf.fixtures.profile import load_profile

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from mmsconf.fixtures.trace import Endpoint, TraceEvent
 from mmsconf.reports.model import Clause, RunResult, ScenarioResult, StepResult
 from mmsconf.reports.write import write_report

@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+
 from mmsconf.fixtures.profile import shipped_profiles
 
 pytestmark = pytest.mark.slow

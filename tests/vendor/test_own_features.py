@@ -1,0 +1,91 @@
+"""A QA engineer's path: read `mmsconf steps`, write a feature file with those
+steps only, run it with `mmsconf run --features DIR`, read the verdicts."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from mmsconf.fixtures.catalogue import catalogue
+from mmsconf.fixtures.cli import features_dir
+
+
+def test_catalogue_covers_every_shipped_step_and_has_examples(vendor) -> None:
+    result = vendor.run_cli("steps")
+    assert result.returncode == 0
+    entries = catalogue(features_dir())
+    assert len(entries) >= 25
+    assert all(e.example for e in entries), [e.phrase for e in entries if not e.example]
+    assert all(e.phrase in result.stdout for e in entries)
+    step_line = re.compile(r"^\s*(?:Given|When|Then|And|But)\s+(.*\S)\s*$")
+    for path in features_dir().rglob("*.feature"):
+        for line in path.read_text().splitlines():
+            if m := step_line.match(line):
+                text = m.group(1)
+                assert any(e.example and _parser_matches(e, text) for e in entries), text
+
+
+def _parser_matches(entry: object, text: str) -> bool:
+    pattern = re.escape(entry.phrase)
+    pattern = re.sub(r"\\\{\w+(?::\w+)?\\\}", ".+", pattern)
+    return re.fullmatch(pattern, text) is not None or "<" in text
+
+
+FEATURE = """\
+@report_routing @qa_own
+Feature: A QA engineer's own scenarios, written from the step catalogue
+
+  Background:
+    Given the report-routing network from the SUT profile
+
+  @rr_msgid2
+  Scenario: A message to MMSC B's numbers goes to MMSC B
+    When the SP submits a message to "+8613900000555, +8613900000556"
+    Then the SP gets a SubmitRsp with status 1000 and its MSGID1
+    And MMSC B receives the recipients "+8613900000555, +8613900000556"
+    And every recipient reaches a final state at the SP exactly once
+
+  @rr_msgid2
+  Scenario: A wrong expectation is reported as a failure of the clause
+    When the SP submits a message to "+8613900000557"
+    Then MMSC A receives the recipients "+8613900000557"
+"""
+
+
+def test_own_feature_folder_runs_with_catalogue_steps(tmp_path: Path, vendor) -> None:
+    folder = tmp_path / "my_features"
+    folder.mkdir()
+    (folder / "mine.feature").write_text(FEATURE)
+    report = tmp_path / "r"
+    result = vendor.run_cli(
+        "run",
+        "--features",
+        str(folder),
+        "--tags",
+        "qa_own",
+        "--report-dir",
+        str(report),
+        "--",
+        "-q",
+    )
+    cases = {
+        c.get("name"): next(
+            (x.tag for x in c if x.tag in ("failure", "error", "skipped")), "passed"
+        )
+        for c in ET.parse(report / "junit.xml").getroot().iter("testcase")
+    }
+    assert cases == {
+        "A message to MMSC B's numbers goes to MMSC B": "passed",
+        "A wrong expectation is reported as a failure of the clause": "failure",
+    }, result.stdout[-2000:]
+    assert result.returncode == 1
+    assert (
+        "rr_msgid2: expected MMSC A gets ['+8613900000557']" in (report / "junit.xml").read_text()
+    )
+
+
+def test_run_refuses_a_missing_features_folder(tmp_path: Path, vendor) -> None:
+    result = vendor.run_cli("run", "--features", str(tmp_path / "nope"))
+    assert result.returncode == 3
+    assert "no such folder" in result.stderr
