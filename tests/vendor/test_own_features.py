@@ -89,3 +89,46 @@ def test_run_refuses_a_missing_features_folder(tmp_path: Path, vendor) -> None:
     result = vendor.run_cli("run", "--features", str(tmp_path / "nope"))
     assert result.returncode == 3
     assert "no such folder" in result.stderr
+
+
+UNDEFINED = """\
+@report_routing @qa_undefined
+Feature: A scenario with a step nobody wrote
+
+  Background:
+    Given the report-routing network from the SUT profile
+
+  Scenario: A step nobody wrote
+    When the SP submits a message to "+8613800000321"
+    Then the SP dances the fandango
+    And the SP gets a SubmitRsp with status 1000 and its MSGID1
+"""
+
+
+def test_an_undefined_step_is_undefined_in_cucumber_and_an_error_in_junit(
+    tmp_path: Path, vendor
+) -> None:
+    import json
+
+    folder = tmp_path / "f"
+    folder.mkdir()
+    (folder / "u.feature").write_text(UNDEFINED)
+    report = tmp_path / "r"
+    result = vendor.run_cli(
+        "run",
+        "--features",
+        str(folder),
+        "--tags",
+        "qa_undefined",
+        "--report-dir",
+        str(report),
+        "--",
+        "-q",
+    )
+    assert result.returncode == 2  # an error of the suite, not a failure of the SUT
+    [feature] = json.loads((report / "cucumber.json").read_text())
+    [element] = feature["elements"]
+    statuses = [s["result"]["status"] for s in element["steps"]]
+    assert statuses == ["passed", "passed", "undefined", "skipped"]
+    [case] = ET.parse(report / "junit.xml").getroot().iter("testcase")
+    assert [x.tag for x in case if x.tag != "system-out"] == ["error"]
