@@ -25,7 +25,7 @@ from mmsconf.emulators.mm7_http import (
     Reply,
     fault_reply,
 )
-from mmsconf.emulators.service import Service
+from mmsconf.emulators.mm7_service import MM7Service
 from mmsconf.fixtures.trace import TraceRecorder
 
 
@@ -59,7 +59,7 @@ class ReportResult:
     tried: list[str] = field(default_factory=list)
 
 
-class MMSC(Service):
+class MMSC(MM7Service):
     def __init__(
         self,
         trace: TraceRecorder,
@@ -83,24 +83,10 @@ class MMSC(Service):
         self.reports: list[ReportResult] = []
         self.hold_reports = False
         self._withheld: list[tuple[Received, mm7.Address | None]] = []
-        self._tasks: set[asyncio.Task] = set()
 
     @property
     def submit_url(self) -> str:
         return self.endpoint.url("/mm7")
-
-    async def _listen(self) -> None:
-        await self.endpoint.listen()
-
-    async def _close(self) -> None:
-        await self.endpoint.close()
-
-    async def _shutdown(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self.client.close()
 
     async def _on_submit(self, inbound: Inbound) -> Reply:
         req = inbound.message
@@ -127,9 +113,7 @@ class MMSC(Service):
         if self.hold_reports:
             self._withheld.append((got, req.sender_address))
         else:
-            task = asyncio.get_running_loop().create_task(self._report_all(got, req.sender_address))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self.spawn(self._report_all(got, req.sender_address))
         return Reply(
             mm7.SubmitRsp(
                 transaction_id=req.transaction_id, namespace=req.namespace, message_id=message_id

@@ -21,7 +21,6 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.utils import formatdate
 
 from mmsconf.emulators.codecs import mm7
 from mmsconf.emulators.mm7_http import (
@@ -33,7 +32,7 @@ from mmsconf.emulators.mm7_http import (
     Reply,
     fault_reply,
 )
-from mmsconf.emulators.service import Service
+from mmsconf.emulators.mm7_service import MM7Service
 from mmsconf.fixtures.trace import TraceRecorder
 
 #: Header a farm server puts on a report it forwards to a peer, so the peer
@@ -127,7 +126,7 @@ def parse_module(msgid2: str) -> int | None:
     return int(head)
 
 
-class MMSGServer(Service):
+class MMSGServer(MM7Service):
     def __init__(
         self,
         trace: TraceRecorder,
@@ -162,7 +161,6 @@ class MMSGServer(Service):
         # Reports already taken over, so a retried forward is answered, not delivered twice.
         self._accepted_reports: set[tuple[str, str, str]] = set()
         self.counters: Counter[str] = Counter()
-        self._tasks: set[asyncio.Task] = set()
         self._retry_now: asyncio.Event | None = None
 
     def _routes(self) -> dict:
@@ -175,19 +173,6 @@ class MMSGServer(Service):
     @property
     def report_url(self) -> str:
         return self.endpoint.url("/mm7/dr")
-
-    async def _listen(self) -> None:
-        await self.endpoint.listen()
-
-    async def _close(self) -> None:
-        await self.endpoint.close()
-
-    async def _shutdown(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self.client.close()
 
     # --- MSGID2 -------------------------------------------------------------
     def issue_msgid2(self) -> str:
@@ -435,9 +420,7 @@ class MMSGServer(Service):
             last_error=tried,
         )
         self.held[held.id] = held
-        task = asyncio.get_running_loop().create_task(self._deliver(held, wait_first=bool(tried)))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self.spawn(self._deliver(held, wait_first=bool(tried)))
         return held
 
     def retry_now(self) -> None:
@@ -493,6 +476,8 @@ ServerFactory = Callable[..., MMSGServer]
 class Farm:
     """Servers with module numbers behind one directory; one can join while running."""
 
+    directory_class: type[FarmDirectory] = FarmDirectory
+
     def __init__(
         self,
         trace: TraceRecorder,
@@ -510,7 +495,7 @@ class Farm:
         self.port_for = port_for or (lambda _module: 0)
         self.seed = seed
         self.server_class = server_class
-        self.directory = FarmDirectory()
+        self.directory = self.directory_class()
         self.directory._kick = self._kick_all
         self.servers: dict[int, MMSGServer] = {}
 
@@ -565,6 +550,3 @@ class Farm:
             total.update(server.counters)
         return total
 
-
-def http_date() -> str:
-    return formatdate(usegmt=True)

@@ -25,6 +25,7 @@ from mmsconf.emulators.mm7_http import (
     Reply,
     fault_reply,
 )
+from mmsconf.emulators.mm7_service import MM7Service
 from mmsconf.emulators.service import Service
 from mmsconf.fixtures.trace import TraceRecorder
 
@@ -89,7 +90,7 @@ class Tracking:
         return {k: n for k, n in counts.items() if n > 1}
 
 
-class ServiceProvider(Service):
+class ServiceProvider(MM7Service):
     def __init__(
         self,
         trace: TraceRecorder,
@@ -123,14 +124,8 @@ class ServiceProvider(Service):
     def report_url(self) -> str:
         return self.endpoint.url("/mm7/dr")
 
-    async def _listen(self) -> None:
-        await self.endpoint.listen()
-
-    async def _close(self) -> None:
-        await self.endpoint.close()
-
     async def _shutdown(self) -> None:
-        await self.client.close()
+        await super()._shutdown()
         for client in self._other_clients.values():
             await client.close()
 

@@ -15,7 +15,7 @@ import asyncio
 
 from mmsconf.emulators.codecs import mm7
 from mmsconf.emulators.mm7_http import Inbound, Reply, fault_reply
-from mmsconf.emulators.mmsg import FORWARDED_BY, Farm, MMSGServer, SpAccount
+from mmsconf.emulators.mmsg import FORWARDED_BY, Farm, FarmDirectory, MMSGServer, SpAccount
 
 VASPID_HEADER = "X-MMSG-VASPID"
 
@@ -27,6 +27,14 @@ def cut_ranges(modules: list[int]) -> list[tuple[int, int, int]]:
     return [(bounds[i], bounds[i + 1] - 1, m) for i, m in enumerate(modules)]
 
 
+class RangeDirectory(FarmDirectory):
+    """The farm directory plus the number ranges cut when the farm was configured."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ranges: list[tuple[int, int, int]] = []
+
+
 class LastTwoDigitsServer(MMSGServer):
     def _routes(self) -> dict:
         routes = super()._routes()
@@ -35,7 +43,8 @@ class LastTwoDigitsServer(MMSGServer):
 
     @property
     def ranges(self) -> list[tuple[int, int, int]]:
-        return self.directory.ranges  # type: ignore[attr-defined]
+        assert isinstance(self.directory, RangeDirectory)
+        return self.directory.ranges
 
     def owner_of_number(self, number: str) -> int | None:
         digits = "".join(ch for ch in number if ch.isdigit())
@@ -117,11 +126,12 @@ class LastTwoDigitsServer(MMSGServer):
 class LastTwoDigitsFarm(Farm):
     """Cuts the number ranges once, for the servers it starts with."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    directory_class = RangeDirectory
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
         kwargs.setdefault("server_class", LastTwoDigitsServer)
         super().__init__(*args, **kwargs)
-        self.directory.ranges = []  # type: ignore[attr-defined]
 
     async def start(self, modules: list[int]) -> None:
-        self.directory.ranges = cut_ranges(sorted(modules))  # type: ignore[attr-defined]
+        self.directory.ranges = cut_ranges(sorted(modules))
         await super().start(modules)
