@@ -359,7 +359,14 @@ def _scenario(s: ScenarioResult, sid: str, anchors: dict[str, str], run: RunResu
         body.append(_steps(s))
     if s.log:
         body.append('<h4>Log</h4><pre class="log">' + _e("\n".join(s.log)) + "</pre>")
-    body.append(f"<h4>Trace ({len(s.trace)} messages)</h4>")
+    pcap = ""
+    if s.pcap:
+        # Relative, so the link survives the folder being moved or archived.
+        pcap = (
+            f' <a class="pcap-link" href="{_e(s.pcap)}" '
+            'type="application/vnd.tcpdump.pcap">pcap</a>'
+        )
+    body.append(f"<h4>Trace ({len(s.trace)} messages){pcap}</h4>")
     # Slugs never contain "--", so ladder ids cannot collide with a scenario's.
     body.append(render_ladder(s.trace, id_prefix=f"{sid}--"))
     return (

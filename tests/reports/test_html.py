@@ -25,14 +25,18 @@ def page(report: dict[str, Path]) -> lxml.html.HtmlElement:
     return lxml.html.fromstring(report["html"].read_bytes())
 
 
-def test_write_report_writes_the_three_files(report: dict[str, Path]) -> None:
-    assert set(report) == {"html", "cucumber", "junit"}
-    names = {kind: path.name for kind, path in report.items()}
+def test_write_report_writes_the_three_files_and_the_pcaps(report: dict) -> None:
+    assert set(report) == {"html", "cucumber", "junit", "pcaps"}
+    files = {kind: report[kind] for kind in ("html", "cucumber", "junit")}
+    names = {kind: path.name for kind, path in files.items()}
     assert names == {"html": "index.html", "cucumber": "cucumber.json", "junit": "junit.xml"}
-    for path in report.values():
+    for path in [*files.values(), *report["pcaps"]]:
         assert path.is_file() and path.stat().st_size > 0
+    assert report["pcaps"] and all(p.parent.name == "pcap" for p in report["pcaps"])
     # No temporary files left beside them.
-    assert sorted(p.name for p in report["html"].parent.iterdir()) == sorted(names.values())
+    assert sorted(p.name for p in report["html"].parent.iterdir()) == sorted(
+        [*names.values(), "pcap"]
+    )
 
 
 def test_header(page: lxml.html.HtmlElement) -> None:
@@ -171,7 +175,8 @@ def test_self_contained(report: dict[str, Path]) -> None:
     refs = [el.get("src") for el in page.xpath("//*[@src]")]
     refs += [el.get("href") for el in page.xpath("//*[@href]")]
     assert refs, "expected in-page links"
-    assert all(r.startswith("#") for r in refs), refs
+    # In-page anchors, or the pcaps written beside the page: nothing fetched from elsewhere.
+    assert all(r.startswith("#") or re.fullmatch(r"pcap/[\w.-]+\.pcap", r) for r in refs), refs
     assert not page.xpath("//link") and not page.xpath("//script[@src]")
     assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", text)
     assert "@import" not in text and "url(" not in text
