@@ -76,6 +76,12 @@ class Tracking:
     """Per (MSGID1, recipient): every state the SP was told, in order."""
 
     states: dict[tuple[str, str], list[str]] = field(default_factory=lambda: defaultdict(list))
+    final_keys: set[tuple[str, str]] = field(default_factory=set)
+
+    def add(self, key: tuple[str, str], state: str) -> None:
+        self.states[key].append(state)
+        if state in FINAL_MM_STATUSES or state == SUBMIT_FAILED:
+            self.final_keys.add(key)
 
     def final(self) -> dict[tuple[str, str], str]:
         out = {}
@@ -119,6 +125,9 @@ class ServiceProvider(MM7Service):
         self.reports: list[ReportSeen] = []
         self.tracking = Tracking()
         self.expected: set[tuple[str, str]] = set()
+        # Expected pairs without a final state yet: kept as states arrive, so waiting
+        # for "all final" costs nothing per event however many messages are tracked.
+        self.pending: set[tuple[str, str]] = set()
 
     @property
     def report_url(self) -> str:
@@ -193,6 +202,8 @@ class ServiceProvider(MM7Service):
         self.submissions.append(submission)
         for r in recipients:
             self.expected.add((msgid1, r))
+            if (msgid1, r) not in self.tracking.final_keys:
+                self.pending.add((msgid1, r))
         creds = credentials or Credentials(self.config.username, self.config.password)
         client = self._client_from(source_host)
         outcome = await client.post(
@@ -202,7 +213,8 @@ class ServiceProvider(MM7Service):
         self.events.emit("submitted", msgid1=msgid1, status=outcome.status, error=outcome.error)
         if not outcome.ok:
             for r in recipients:
-                self.tracking.states[(msgid1, r)].append(SUBMIT_FAILED)
+                self.tracking.add((msgid1, r), SUBMIT_FAILED)
+                self.pending.discard((msgid1, r))
         self.events.emit("state")
         return submission
 
@@ -227,7 +239,10 @@ class ServiceProvider(MM7Service):
             deviations=inbound.deviations,
         )
         self.reports.append(seen)
-        self.tracking.states[(msg.message_id, msg.recipient.value)].append(msg.mm_status)
+        key = (msg.message_id, msg.recipient.value)
+        self.tracking.add(key, msg.mm_status)
+        if key in self.tracking.final_keys:
+            self.pending.discard(key)
         self.events.emit("report", message_id=msg.message_id, recipient=seen.recipient)
         self.events.emit("state")
         return Reply(
@@ -239,8 +254,7 @@ class ServiceProvider(MM7Service):
         return self.tracking.final()
 
     def all_final(self) -> bool:
-        finals = self.tracking.final()
-        return all(key in finals for key in self.expected)
+        return not self.pending
 
     def unknown_reports(self) -> list[ReportSeen]:
         """Reports whose MessageID/recipient pair the SP never submitted."""

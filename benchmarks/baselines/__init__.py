@@ -1,0 +1,1 @@
+"""Bare-framework servers the rows measure their subjects against."""

@@ -1,0 +1,71 @@
+"""DNS selector: queries/s (and p99 latency) against a bare asyncio + dnslib responder.
+
+The selector does not exist yet, so this row measures its baseline only and
+reports itself pending. The baseline is a bare asyncio DatagramProtocol
+answering one fixed A record with dnslib, in its own process; the load
+generator (closed loop, ``WINDOW`` queries in flight, answers matched by
+ID) runs in this one. Target once the selector exists: its queries/s at
+least 0.8× the baseline's.
+
+To finish the row when the selector lands: set ``SELECTOR_FACTORY`` to a
+"module:callable" that makes the selector's DatagramProtocol (it runs in a
+``ResponderProcess`` just like the baseline), and ``SELECTOR_QNAME`` to a
+name it answers.
+"""
+
+from __future__ import annotations
+
+from benchmarks.baselines.dns_responder import FIXED_NAME, ResponderProcess
+from benchmarks.dns_load import measure_dns
+from benchmarks.load import LoadRun
+from benchmarks.registry import Context, Result, Target, benchmark
+
+#: "module:callable" making the selector's DatagramProtocol; None until it is built.
+SELECTOR_FACTORY: str | None = None
+SELECTOR_QNAME = FIXED_NAME
+WINDOW = 64
+FULL_S, QUICK_S = 4.0, 1.0  # measured seconds per server
+WARMUP_S = 0.3
+
+
+async def _measure(factory: str | None, qname: str, seconds: float) -> tuple[LoadRun, dict]:
+    kwargs = {"factory": factory} if factory else {}
+    async with ResponderProcess(max_s=seconds * 4 + 30, **kwargs) as server:
+        await measure_dns(server.address, qname, window=WINDOW, time_s=WARMUP_S)
+        run, extra = await measure_dns(server.address, qname, window=WINDOW, time_s=seconds)
+    extra["server_answered"] = server.answered
+    return run, extra
+
+
+def _summary(run: LoadRun, extra: dict) -> dict:
+    return {**run.summary(), **extra}
+
+
+@benchmark(
+    name="dns-selector",
+    title="DNS selector",
+    unit="q/s",
+    baseline="bare asyncio + dnslib responder, one fixed record",
+    target=Target(">=", 0.8, on="ratio"),
+    budget_s=20,
+    order=10,
+)
+async def dns_selector(ctx: Context) -> Result:
+    seconds = QUICK_S if ctx.quick else FULL_S
+    ctx.log(f"baseline responder: {seconds:g} s, {WINDOW} queries in flight")
+    base, base_extra = await _measure(None, FIXED_NAME, seconds)
+    details = {"window": WINDOW, "baseline": _summary(base, base_extra)}
+    if base.completed == 0:
+        return Result.error(f"the baseline answered nothing ({base.first_error})", details)
+    p99 = base.p(99)
+    base_text = f"baseline {base.rate:,.0f} q/s, p50 {base.p(50):.2f} ms, p99 {p99:.2f} ms"
+    if SELECTOR_FACTORY is None:
+        return Result.pending(
+            f"selector not built; {base_text}", baseline=base.rate, details=details
+        )
+    ctx.log("selector")
+    sel, sel_extra = await _measure(SELECTOR_FACTORY, SELECTOR_QNAME, seconds)
+    details["selector"] = _summary(sel, sel_extra)
+    sel_p99 = sel.p(99)
+    note = f"selector p99 {sel_p99 and round(sel_p99, 2)} ms; {base_text}"
+    return Result(figure=sel.rate, baseline=base.rate, note=note, details=details)

@@ -1,0 +1,180 @@
+"""MM7 end to end: SP submissions per second, each counted when its delivery report is back.
+
+One submission is the whole report-routing path over real loopback sockets:
+SP → MMSG (SubmitReq) → MMSC (SubmitReq with MSGID2), then MMSC → a random
+farm server (DeliveryReportReq) → the issuing server when that was another
+one → SP. One recipient per submission, ``CONCURRENCY`` in flight (closed
+loop). Latency is submit → report at the SP.
+
+Baseline: a bare aiohttp app answering a canned SubmitRsp to a bare aiohttp
+client posting the same SubmitReq bytes, same concurrency, same process and
+loop. It is measured before and after the harness and averaged, so a
+machine that got busier in between moves both sides. The ratio compares
+the whole harness path (about five MM7 exchanges, each encoded, decoded and
+traced) with one bare framework round trip.
+
+The harness is measured with the TraceRecorder on (the conformance suite's
+real path) and, as a detail, with it off.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from typing import Any
+
+from benchmarks.baselines.mm7_canned import CannedClient, CannedServer, canned_exchange
+from benchmarks.load import LoadRun, closed_loop
+from benchmarks.registry import Context, Result, Target, benchmark
+from benchmarks.rr import (
+    MMSC_PREFIXES,
+    NullTraceRecorder,
+    ReportWaiter,
+    report_routing_profile,
+    running_net,
+    submit_and_wait,
+)
+from mmsconf.fixtures.report_routing import ReportRoutingNet
+from mmsconf.fixtures.trace import TraceRecorder
+
+#: Submissions in flight at once, as the issue's design notes suggest.
+CONCURRENCY = 64
+#: A report later than this is an error of the run (the reference answers in milliseconds).
+REPORT_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True)
+class Size:
+    warmup: int  # per phase, not measured: connections opened, caches warm
+    harness: int  # measured submissions, trace on
+    harness_off: int  # measured submissions, trace off
+    baseline: int  # measured round trips, per baseline phase
+
+
+FULL = Size(warmup=200, harness=3000, harness_off=1500, baseline=15000)
+QUICK = Size(warmup=50, harness=300, harness_off=200, baseline=600)
+
+# Shares of the row's budget: the harness phases dominate; each phase also stops on count.
+SHARE_BASELINE, SHARE_ON, SHARE_OFF = 0.06, 0.45, 0.25
+
+
+def _numbers(ctx: Context, n: int) -> list[str]:
+    rng = ctx.rng("numbers")
+    return [f"{rng.choice(MMSC_PREFIXES)}{rng.randrange(10**8):08d}" for _ in range(n)]
+
+
+async def _baseline(ctx: Context, size: Size, time_s: float) -> LoadRun:
+    probe = ReportRoutingNet(report_routing_profile(), TraceRecorder(), ctx.seed).sp
+    request = probe.build_submit(probe.next_msgid1(), _numbers(ctx, 1))
+    canned = canned_exchange(request)
+    server = CannedServer(canned)
+    await server.start()
+    client = CannedClient(canned, server.url)
+    try:
+        await closed_loop(
+            client.post, count=size.warmup, concurrency=CONCURRENCY, time_s=time_s / 4
+        )
+        return await closed_loop(
+            client.post, count=size.baseline, concurrency=CONCURRENCY, time_s=time_s
+        )
+    finally:
+        await client.close()
+        await server.stop()
+
+
+async def _harness(
+    ctx: Context, trace: TraceRecorder, count: int, warmup: int, time_s: float
+) -> tuple[LoadRun, dict[str, object]]:
+    numbers = _numbers(ctx, warmup + count)
+    async with running_net(report_routing_profile(), trace, ctx.seed) as net:
+        waiter = ReportWaiter(net)
+
+        async def op(i: int) -> None:
+            await submit_and_wait(net, waiter, [numbers[i]], REPORT_TIMEOUT_S)
+
+        await closed_loop(op, count=warmup, concurrency=CONCURRENCY, time_s=time_s / 4)
+        run = await closed_loop(
+            lambda i: op(warmup + i), count=count, concurrency=CONCURRENCY, time_s=time_s
+        )
+        counters = net.farm.counters() if net.farm is not None else {}
+        served = sum(_served(s) for s in _services(net))
+        extra: dict[str, object] = {
+            "reports_by_status": dict(waiter.statuses),
+            "reports_forwarded_between_servers": counters.get("reports_forwarded", 0),
+            # HTTP exchanges per submission over the whole path (warm-up included), to
+            # compare per exchange with the bare baseline, which is one exchange.
+            "mm7_exchanges_per_submission": round(served / (warmup + run.completed), 3)
+            if run.completed
+            else None,
+            "trace_events": len(trace.events()),
+        }
+    return run, extra
+
+
+def _services(net: ReportRoutingNet) -> list[Any]:
+    farm = list(net.farm.servers.values()) if net.farm is not None else []
+    return [net.sp, *net.mmscs.values(), *farm]
+
+
+def _served(service: Any) -> int:
+    """Requests a service answered, from the events its endpoint handlers emit."""
+    return {
+        "SP": lambda: len(service.reports),
+        "MMSC": lambda: len(service.received),
+    }.get(service.role.split("-")[0], lambda: _mmsg_served(service))()
+
+
+def _mmsg_served(server: Any) -> int:
+    c = server.counters
+    return c["submissions"] + c["reports_from_mmsc"] + c["reports_forwarded_in"]
+
+
+@benchmark(
+    name="mm7-e2e",
+    title="MM7 end to end",
+    unit="sub/s",
+    baseline="bare aiohttp endpoint answering a canned SubmitRsp",
+    target=Target(">=", 0.3, on="ratio"),
+    budget_s=50,
+    order=20,
+)
+async def mm7_end_to_end(ctx: Context) -> Result:
+    size = QUICK if ctx.quick else FULL
+    budget = ctx.remaining()
+    ctx.log(f"baseline (bare aiohttp), up to {size.baseline} round trips")
+    before = await _baseline(ctx, size, budget * SHARE_BASELINE)
+    ctx.log(f"harness, trace on, up to {size.harness} submissions, {CONCURRENCY} in flight")
+    on, on_extra = await _harness(
+        ctx, TraceRecorder(), size.harness, size.warmup, budget * SHARE_ON
+    )
+    ctx.log(f"harness, trace off, up to {size.harness_off} submissions")
+    off, off_extra = await _harness(
+        ctx, NullTraceRecorder(), size.harness_off, size.warmup, budget * SHARE_OFF
+    )
+    ctx.log("baseline again")
+    after = await _baseline(ctx, size, budget * SHARE_BASELINE)
+
+    baseline = statistics.fmean([before.rate, after.rate])
+    details = {
+        "concurrency": CONCURRENCY,
+        "recipients_per_submission": 1,
+        "harness_trace_on": {**on.summary(), **on_extra},
+        "harness_trace_off": {**off.summary(), **off_extra},
+        "baseline_before": before.summary(),
+        "baseline_after": after.summary(),
+        "trace_off_ratio": round(off.rate / baseline, 4) if baseline else None,
+    }
+    if on.completed == 0:
+        return Result.error(f"no submission completed ({on.first_error})", details)
+
+    def ms(x: float | None) -> str:
+        return "—" if x is None else f"{x:.1f}"
+
+    both = LoadRun(latencies_ms=before.latencies_ms + after.latencies_ms)
+    note = (
+        f"submit→report p50 {ms(on.p(50))} ms, p99 {ms(on.p(99))} ms over {on.completed} "
+        f"submissions ({on.errors} errors); baseline p50 {ms(both.p(50))} / "
+        f"p99 {ms(both.p(99))} ms; trace off: {off.rate:.0f} sub/s "
+        f"({details['trace_off_ratio']}×)"
+    )
+    return Result(figure=on.rate, baseline=baseline, note=note, details=details)

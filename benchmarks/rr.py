@@ -1,0 +1,134 @@
+"""Driving the report-routing network (SP, MMSCs, gateway farm) from a benchmark.
+
+The rows build the same ``ReportRoutingNet`` the conformance suite runs in,
+from a shipped profile, and submit through the real SP over real sockets.
+Nothing here changes emulator code: the rows only listen to the SP's events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from mmsconf.fixtures.profile import ReportRoutingProfile, load_profile, shipped_profiles
+from mmsconf.fixtures.report_routing import ReportRoutingNet
+from mmsconf.fixtures.trace import TraceEvent, TraceRecorder
+
+#: Routes in the shipped profiles: +86138… goes to MMSC A, +86139… to MMSC B.
+MMSC_PREFIXES = ("+86138", "+86139")
+
+
+class NullTraceRecorder(TraceRecorder):
+    """Keeps who-is-who (the emulators need it) but records no message.
+
+    For the trace-off variant of the MM7 row, and for the evenness row, whose
+    figure is a count that tracing cannot change, and where 10,000 group
+    messages' raw bytes would hold a few hundred MB for nothing.
+    """
+
+    def record(self, *args: Any, **kwargs: Any) -> TraceEvent:  # type: ignore[override]
+        return None  # type: ignore[return-value]  # no emulator uses the returned event
+
+
+def report_routing_profile(
+    gateway: str = "reference", modules: list[int] | None = None
+) -> ReportRoutingProfile:
+    """The shipped reference or last-two-digits profile, optionally with other modules."""
+    if gateway == "baseline-last-two-digits":
+        profile = load_profile(shipped_profiles()["baseline-report-routing.toml"])
+    else:
+        profile = load_profile()
+    rr = profile.report_routing
+    if modules is not None:
+        rr.modules = list(modules)
+    return rr
+
+
+class ReportWaiter:
+    """Futures resolved when the SP has received ``n`` delivery reports for a MSGID1.
+
+    Hooks the SP's event log (the ``report`` event carries the MSGID1). The
+    suite's own ``wait_for(all_final)`` re-scans every tracked state on every
+    event, which is quadratic over thousands of messages: fine for a
+    scenario, not for a load generator.
+    """
+
+    def __init__(self, net: ReportRoutingNet) -> None:
+        self._waiting: dict[str, tuple[asyncio.Future[None], list[int]]] = {}
+        self.reports = 0
+        self.statuses: dict[str, int] = {}
+        events = net.sp.events
+        emit = events.emit
+
+        def hooked(kind: str, **data: Any) -> Any:
+            event = emit(kind, **data)
+            if kind == "report":
+                self._seen(data.get("message_id", ""))
+            return event
+
+        events.emit = hooked  # type: ignore[method-assign]
+        self._sp = net.sp
+
+    def expect(self, msgid1: str, n: int) -> asyncio.Future[None]:
+        """Register before submitting: a report can overtake the SubmitRsp."""
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting[msgid1] = (fut, [n])
+        return fut
+
+    def forget(self, msgid1: str) -> None:
+        self._waiting.pop(msgid1, None)
+
+    def _seen(self, msgid1: str) -> None:
+        self.reports += 1
+        report = self._sp.reports[-1] if self._sp.reports else None
+        if report is not None:
+            self.statuses[report.mm_status] = self.statuses.get(report.mm_status, 0) + 1
+        entry = self._waiting.get(msgid1)
+        if entry is None:
+            return
+        fut, left = entry
+        left[0] -= 1
+        if left[0] <= 0:
+            del self._waiting[msgid1]
+            if not fut.done():
+                fut.set_result(None)
+
+
+@asynccontextmanager
+async def running_net(
+    profile: ReportRoutingProfile, trace: TraceRecorder, seed: int
+) -> AsyncIterator[ReportRoutingNet]:
+    net = ReportRoutingNet(profile, trace, seed)
+    await net.start()
+    try:
+        yield net
+    finally:
+        await net.stop()
+
+
+async def submit_and_wait(
+    net: ReportRoutingNet,
+    waiter: ReportWaiter,
+    recipients: list[str],
+    timeout_s: float,
+) -> None:
+    """One SubmitReq through the SP; returns once every recipient's report is back.
+
+    Raises on a refused submission or a report that does not come in time,
+    so the load generator counts it as an error.
+    """
+    msgid1 = net.sp.next_msgid1()
+    done = waiter.expect(msgid1, len(recipients))
+    submission = await net.sp.submit(recipients, msgid1=msgid1)
+    outcome = submission.outcome
+    if outcome is None or not outcome.ok:
+        waiter.forget(msgid1)
+        why = "no outcome" if outcome is None else outcome.error or f"status {outcome.status}"
+        raise RuntimeError(f"submission refused: {why}")
+    try:
+        await asyncio.wait_for(done, timeout_s)
+    except TimeoutError:
+        waiter.forget(msgid1)
+        raise TimeoutError(f"no delivery report for {msgid1} within {timeout_s} s") from None
