@@ -10,6 +10,7 @@ checks would. The report echoes the gateway's MSGID2 in the carrier the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import random
 from dataclasses import dataclass, field
@@ -37,6 +38,11 @@ class MmscConfig:
     report_delay_ms: int = 0
     credentials: Credentials | None = None  # what gateways must present; None: no check
     seed: int = 0
+    # A report no server accepted (all down or answering a temporary fault) is
+    # tried again with backoff until the expiry, then counted as undelivered.
+    report_retry_initial_ms: int = 50
+    report_retry_max_ms: int = 1000
+    report_expiry_ms: int = 10_000
 
 
 @dataclass
@@ -83,6 +89,8 @@ class MMSC(MM7Service):
         self.reports: list[ReportResult] = []
         self.hold_reports = False
         self._withheld: list[tuple[Received, mm7.Address | None]] = []
+        self.undelivered: list[ReportResult] = []
+        self._retry_now = asyncio.Event()
 
     @property
     def submit_url(self) -> str:
@@ -165,31 +173,48 @@ class MMSC(MM7Service):
         report = self.build_report(
             msgid2, recipient, message_id=message_id, sender=sender, status=status
         )
-        if target is not None:
-            order = [target]
-        else:
-            pool = list(
-                self.pinned_targets if self.pinned_targets is not None else self.report_targets
-            )
-            if not pool:
-                raise RuntimeError(f"{self.role} has no gateway to send reports to")
-            self.rng.shuffle(pool)
-            order = pool
         tried: list[str] = []
-        outcome = Outcome(order[0], error="not sent")
-        for url in order:
-            tried.append(url)
-            outcome = await self.client.post(url, report)
-            # A server that answered nothing may not have the report: try the next one.
-            # (A server that did take it answers the repeat 1000 and delivers once.)
-            if outcome.message is not None:
-                break
+        if target is not None:
+            # A scenario aiming at one server wants that server's answer, as it is.
+            tried.append(target)
+            outcome = await self.client.post(target, report)
+        else:
+            outcome = await self._deliver(report, tried)
         result = ReportResult(tried[-1], msgid2, recipient, outcome, tried)
         self.reports.append(result)
+        if target is None and not outcome.ok and (outcome.status or 0) // 1000 != 2:
+            self.undelivered.append(result)
         self.events.emit(
             "report_sent", target=result.target, status=outcome.status, error=outcome.error
         )
         return result
+
+    def _pool(self) -> list[str]:
+        pool = list(self.pinned_targets if self.pinned_targets is not None else self.report_targets)
+        if not pool:
+            raise RuntimeError(f"{self.role} has no gateway to send reports to")
+        self.rng.shuffle(pool)
+        return pool
+
+    async def _deliver(self, report: mm7.DeliveryReportReq, tried: list[str]) -> Outcome:
+        """Random server first, then the others; again with backoff until one settles it."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.config.report_expiry_ms / 1000
+        delay_ms = self.config.report_retry_initial_ms
+        while True:
+            for url in self._pool():
+                tried.append(url)
+                outcome = await self.client.post(url, report)
+                # Accepted, or refused for good (2xxx, e.g. 2005): either way it is settled.
+                # A server that took it and is asked again answers 1000 and delivers once.
+                if outcome.ok or (outcome.status is not None and outcome.status // 1000 == 2):
+                    return outcome
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return outcome
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._retry_now.wait(), min(delay_ms / 1000, remaining))
+            delay_ms = min(delay_ms * 2, self.config.report_retry_max_ms)
 
     async def release_reports(self) -> None:
         """Send the reports withheld while ``hold_reports`` was set."""
