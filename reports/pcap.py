@@ -22,10 +22,8 @@ from __future__ import annotations
 
 import io
 import ipaddress
-import os
 import re
 import struct
-import tempfile
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -35,6 +33,7 @@ from scapy.data import DLT_EN10MB
 from scapy.utils import RawPcapWriter, checksum
 
 from mmsconf.fixtures.trace import TraceEvent
+from mmsconf.reports.files import write_atomic
 
 #: Payload bytes per TCP segment (an Ethernet MTU of 1500 less IPv4 and TCP headers).
 MSS = 1460
@@ -101,16 +100,7 @@ def write_pcap(events: Sequence[TraceEvent], path: Path) -> int:
     The file is replaced atomically: a reader never sees half of it.
     """
     data, count = pcap_bytes(events)
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(Path(path), data)
     return count
 
 

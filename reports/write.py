@@ -4,12 +4,11 @@ and a pcap per scenario that has a trace."""
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import zlib
 from pathlib import Path
 
 from .cucumber import to_cucumber
+from .files import write_atomic
 from .html import render_html, scenario_ids
 from .junit import to_junit
 from .model import RunResult
@@ -60,10 +59,10 @@ def write_report(run: RunResult, out_dir: Path) -> dict[str, Path | list[Path]]:
     if pcaps:
         pcap_dir.mkdir(exist_ok=True)
     for path, data in pcaps:
-        _write_atomic(path, data)
+        write_atomic(path, data)
     _remove_stale_pcaps(pcap_dir, {path for path, _ in pcaps})
     for path, data in files.values():
-        _write_atomic(path, data)
+        write_atomic(path, data)
     written: dict[str, Path | list[Path]] = {kind: path for kind, (path, _) in files.items()}
     written["pcaps"] = [path for path, _ in pcaps]
     return written
@@ -85,21 +84,6 @@ def _remove_stale_pcaps(pcap_dir: Path, keep: set[Path]) -> None:
     for old in pcap_dir.glob("*.pcap"):
         if old not in keep:
             old.unlink(missing_ok=True)
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    # A CI job that archives the directory while a run is being killed
-    # should find the old file or the new one, never half of one.
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        # mkstemp makes the file owner-only; a report is meant to be shared.
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _utf8(text: str) -> bytes:
