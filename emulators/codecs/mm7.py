@@ -847,7 +847,12 @@ def _header_params(content_type: str) -> Message:
 
 
 def _param(holder: Message, name: str) -> str | None:
-    value = holder.get_param(name)
+    try:
+        value = holder.get_param(name)
+    except (TypeError, ValueError, IndexError):
+        # e.g. "boundary*=; boundary*0=": the email package's RFC 2231 decoder
+        # sorts None against 0 and raises TypeError.
+        raise MM7Error("Content-Type", f"malformed {name} parameter", _FORMAT) from None
     if value is None or isinstance(value, str):
         return value
     return collapse_rfc2231_value(value)

@@ -318,7 +318,10 @@ def content_types() -> st.SearchStrategy[str]:
     return st.one_of(structured, st.text(max_size=40),
                      st.sampled_from(('text/xml; charset="utf-8"',
                                       'multipart/related; boundary="XYZ"; type="text/xml"',
-                                      "multipart/related; boundary=XYZ; start=<e>")))
+                                      "multipart/related; boundary=XYZ; start=<e>",
+                                      # RFC 2231 continuations the email package trips on
+                                      "multipart/related; boundary*=; boundary*0=",
+                                      "multipart/related; boundary=XYZ; start*0=a; start*=b")))
 
 
 def soap_actions() -> st.SearchStrategy[str | None]:
