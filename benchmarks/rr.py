@@ -8,6 +8,7 @@ Nothing here changes emulator code: the rows only listen to the SP's events.
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -102,9 +103,12 @@ async def running_net(
 ) -> AsyncIterator[ReportRoutingNet]:
     net = ReportRoutingNet(profile, trace, seed)
     await net.start()
+    # As the conformance fixture does: the long-lived emulators out of GC's way.
+    gc.freeze()
     try:
         yield net
     finally:
+        gc.unfreeze()
         await net.stop()
 
 
