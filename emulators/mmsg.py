@@ -239,7 +239,11 @@ class MMSGServer(MM7Service):
                 4004,
                 f"{self.config.msgid1_carrier} (MSGID1 carrier) missing",
             )
-        return await self.accept_submission(req, auth, msgid1, [a.value for a in req.recipients])
+        return await self.take_submission(req, auth, msgid1)
+
+    async def take_submission(self, req: mm7.SubmitReq, account: SpAccount, msgid1: str) -> Reply:
+        """An authenticated submission: this server issues MSGID2 for all of it."""
+        return await self.accept_submission(req, account, msgid1, [a.value for a in req.recipients])
 
     def route(self, destination: str) -> str | None:
         """The MMSC a destination belongs to: longest matching number prefix."""
@@ -549,4 +553,3 @@ class Farm:
         for server in self.servers.values():
             total.update(server.counters)
         return total
-

@@ -62,18 +62,8 @@ class LastTwoDigitsServer(MMSGServer):
     def report_owner(self, report: mm7.DeliveryReportReq, msgid2: str) -> int | None:
         return self.owner_of_number(report.recipient.value)
 
-    async def _on_submit(self, inbound: Inbound) -> Reply:
-        req = inbound.message
-        if not isinstance(req, mm7.SubmitReq):
-            return fault_reply("rs", req.transaction_id, req.namespace, 4003)
-        auth = self.authenticate(inbound, req)
-        if isinstance(auth, Reply):
-            return auth
-        msgid1 = self.msgid1_of(req)
-        if not msgid1:
-            return fault_reply(
-                "rs", req.transaction_id, req.namespace, 4004, "MSGID1 carrier missing"
-            )
+    async def take_submission(self, req: mm7.SubmitReq, auth: SpAccount, msgid1: str) -> Reply:
+        """Each destination goes to the server owning its number range."""
         by_owner: dict[int, list[str]] = {}
         for address in req.recipients:
             owner = self.owner_of_number(address.value)
