@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import base64
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import replace
 from urllib.parse import quote
 
 from hypothesis import strategies as st
 from lxml import etree
 
-from mmsconf.emulators.codecs import mm7
 from mmsconf.emulators.codecs.mm7 import (
     DEFAULT_VERSION,
     KNOWN_VERSIONS,
@@ -505,7 +504,7 @@ def _semantic_text(rnd: random.Random, root: etree._Element) -> None:
     rnd.choice(typed if typed and rnd.random() < 0.7 else leaves).text = rnd.choice(NEAR_MISSES)
 
 
-def _namespace_swap_bytes(rnd: random.Random, body: bytes) -> bytes:
+def namespace_swap_bytes(rnd: random.Random, body: bytes) -> bytes:
     """Replace one namespace URI occurrence with another, at the byte level."""
     uris = [u.encode() for u in (*MM7_NAMESPACES, SOAP_ENV_NS) if u.encode() in body]
     if not uris:
@@ -516,7 +515,7 @@ def _namespace_swap_bytes(rnd: random.Random, body: bytes) -> bytes:
     return body.replace(old, new, count)
 
 
-def _base64_damage(rnd: random.Random, body: bytes) -> bytes:
+def base64_damage(rnd: random.Random, body: bytes) -> bytes:
     """Damage a base64 MIME part body (padding, alphabet, length)."""
     marker = b"Content-Transfer-Encoding: base64\r\n\r\n"
     at = body.find(marker)
@@ -543,16 +542,7 @@ MUTATORS: tuple[Mutator, ...] = (
     _on_tree(_sprinkle_nodes),
     _on_tree(_attribute),
     _on_tree(_semantic_text),
-    _namespace_swap_bytes,
-    _base64_damage,
+    namespace_swap_bytes,
+    base64_damage,
 )
 
-
-def mutator_names(mutators: Sequence[Mutator]) -> list[str]:
-    return [getattr(m, "__name__", repr(m)).lstrip("_") for m in mutators]
-
-
-def decode_with(body: bytes, content_type: str, soap_action: str | None, namespace: str,
-                mode: mm7.Mode, max_body: int = 2_000_000) -> mm7.Decoded:
-    return mm7.decode(body, content_type, soap_action=soap_action,
-                      config=mm7.CodecConfig(namespace=namespace, mode=mode, max_body=max_body))
