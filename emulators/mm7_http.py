@@ -27,6 +27,7 @@ from aiohttp.log import server_logger
 from aiohttp.web_protocol import RequestHandler, RequestPayloadError
 
 from mmsconf.emulators.codecs import mm7
+from mmsconf.emulators.ports import listen_port
 from mmsconf.emulators.service import Faults, Service
 from mmsconf.fixtures.trace import TraceRecorder
 
@@ -407,6 +408,8 @@ class MM7Endpoint:
             )
 
         self._web = _LimitedServer(self, self._handle, request_factory=make_request)
+        if not self.service.port:
+            self.service.port = listen_port(self.service.host)
         self._server = await loop.create_server(
             self._web, self.service.host, self.service.port, reuse_address=True, backlog=1024
         )

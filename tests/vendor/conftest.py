@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import queue
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -16,18 +15,20 @@ from pathlib import Path
 
 import pytest
 
+from mmsconf.emulators.ports import listen_port
+
 READY_TIMEOUT_S = 20
 
 
-def free_port(host: str) -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+def free_port(*hosts: str) -> int:
+    """A port free on every host, outside the ephemeral range: no client socket
+    of either process can hold it when the emulator binds or re-binds it."""
+    return listen_port(*hosts)
 
 
 def write_profile(path: Path, *, farm_port: int, control: bool, name: str = "vendor") -> Path:
     control_port = free_port("127.0.0.1")
-    sp_port, mmsc_port = free_port("127.0.10.1"), free_port("127.0.30.1")
+    sp_port, mmsc_port = free_port("127.0.10.1"), free_port("127.0.30.1", "127.0.30.2")
     claims = "true" if control else "false"
     path.write_text(
         f"""
