@@ -18,15 +18,12 @@ import binascii
 import codecs
 import enum
 import hashlib
-import io
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from email import policy as email_policy
-from email.generator import BytesGenerator
 from email.message import Message
-from email.mime.multipart import MIMEMultipart
 from email.parser import BytesHeaderParser
 from email.utils import collapse_rfc2231_value, parsedate_tz
 from urllib.parse import unquote
@@ -205,9 +202,6 @@ _XML_DECL_ENCODING = re.compile(
 _BCHAR = r"[0-9A-Za-z'()+_,./:=?-]"
 _BOUNDARY_OK = re.compile(rf"{_BCHAR}([0-9A-Za-z'()+_,./:=? -]{{0,68}}{_BCHAR})?")
 
-# Headers of the HTTP body are latin-1 and must not be re-folded or re-quoted,
-# so that the bytes we write are exactly the golden vectors.
-_MIME_POLICY = email_policy.compat32.clone(linesep="\r\n", max_line_length=0)
 
 
 # --------------------------------------------------------------------------- decode
@@ -1245,39 +1239,41 @@ def _default_boundary(transaction_id: str, chunks: Sequence[bytes]) -> str:
     raise MM7Error("Content-Type@boundary", "no boundary free of the content", _FORMAT)
 
 
+_ANY_NEWLINE = re.compile(rb"\r\n|\r|\n")
+
+
+def _part_bytes(headers: Sequence[tuple[str, str]], payload: bytes) -> bytes:
+    head = b"".join(f"{name}: {value}\r\n".encode("ascii") for name, value in headers)
+    return head + b"\r\n" + _ANY_NEWLINE.sub(b"\r\n", payload)
+
+
 def _multipart(envelope: bytes, parts: Sequence[ContentPart], boundary: str | None,
                transaction_id: str) -> Encoded:
-    soap = Message()
-    soap["Content-Type"] = 'text/xml; charset="utf-8"'
-    soap["Content-ID"] = f"<{ENVELOPE_CONTENT_ID}>"
-    soap["Content-Transfer-Encoding"] = "binary"
-    # surrogateescape carries the UTF-8 bytes through the generator unchanged.
-    soap.set_payload(envelope.decode("ascii", "surrogateescape"))
-    subparts = [soap]
+    """multipart/related written straight to bytes (RFC 2046 §5.1.1): no
+    folding, no re-quoting, every line ending CRLF, base64 in 76-column lines."""
+    chunks = [_part_bytes((("Content-Type", 'text/xml; charset="utf-8"'),
+                           ("Content-ID", f"<{ENVELOPE_CONTENT_ID}>"),
+                           ("Content-Transfer-Encoding", "binary")), envelope)]
     for part in parts:
-        # Printable ASCII only: anything else would be RFC 2047-encoded (or folded)
-        # by the MIME writer, and the receiver would read a different value.
+        # Printable ASCII only: anything else would need RFC 2047 encoding (or
+        # folding), and the receiver would read a different value.
         if (any(c in f"{part.content_id}{part.content_type}" for c in "<>")
                 or not _HEADER_TEXT.fullmatch(part.content_id + part.content_type)
                 or part.content_type != part.content_type.strip(" ")):
             raise MM7Error("Content-ID", f"bad Content-ID/Content-Type for {part.content_id!r}",
                            _FORMAT)
-        mime = Message()
-        mime["Content-Type"] = part.content_type
-        mime["Content-ID"] = f"<{part.content_id}>"
         # base64 for every part: binary-safe, and line endings cannot be rewritten.
-        mime["Content-Transfer-Encoding"] = "base64"
-        mime.set_payload(base64.encodebytes(part.data).decode("ascii").rstrip("\n"))
-        subparts.append(mime)
+        chunks.append(_part_bytes((("Content-Type", part.content_type),
+                                   ("Content-ID", f"<{part.content_id}>"),
+                                   ("Content-Transfer-Encoding", "base64")),
+                                  base64.encodebytes(part.data).rstrip(b"\n")))
     if boundary is None:
         boundary = _default_boundary(transaction_id, [envelope])
     elif not _BOUNDARY_OK.fullmatch(boundary) or boundary.encode() in envelope:
         raise MM7Error("Content-Type@boundary", f"unusable boundary {boundary!r}", _FORMAT)
-    container = MIMEMultipart("related", boundary=boundary, _subparts=subparts,
-                              policy=_MIME_POLICY)
-    out = io.BytesIO()
-    BytesGenerator(out, mangle_from_=False, policy=_MIME_POLICY).flatten(container)
-    body = out.getvalue().split(b"\r\n\r\n", 1)[1]  # drop the container's own headers
+    delimiter = f"--{boundary}".encode("ascii")
+    body = (delimiter + b"\r\n" + (b"\r\n" + delimiter + b"\r\n").join(chunks)
+            + b"\r\n" + delimiter + b"--\r\n")
     content_type = (f'multipart/related; type="text/xml"; boundary="{boundary}"; '
                     f'start="<{ENVELOPE_CONTENT_ID}>"')
     return Encoded(content_type, body)
