@@ -268,3 +268,16 @@ def test_a_boolean_timer_is_refused(tmp_path: Path):
     path = write(tmp_path, "[report_routing.pixit]\nreport_expiry_ms = true\n")
     with pytest.raises(ProfileError, match=r"report_routing\.pixit\.report_expiry_ms"):
         load_profile(path)
+
+
+def test_the_gateway_request_timeout_comes_from_the_profile(tmp_path: Path):
+    from mmsconf.fixtures.report_routing import build_farm
+
+    path = write(tmp_path, "[report_routing.pixit]\ngateway_request_timeout_ms = 750\n")
+    rr = load_profile(path).report_routing
+    mmscs = {name: f"http://{host}:1/mm7" for name, host in rr.mmsc["hosts"].items()}
+    farm = build_farm(rr, TraceRecorder(), 1, "http://127.0.10.1:1/mm7/dr", mmscs)
+    assert farm.config.request_timeout_ms == 750
+    with pytest.raises(ProfileError, match=r"pixit\.gateway_request_timeout_ms"):
+        load_profile(write(tmp_path, "[report_routing.pixit]\ngateway_request_timeout_ms = 0\n",
+                           "zero.toml"))
