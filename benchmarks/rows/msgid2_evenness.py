@@ -98,7 +98,7 @@ async def _farm(
     unit="max/mean",
     baseline="last-two-digits farm (ranges cut at start)",
     target=Target("<=", 1.05, on="figure"),
-    budget_s=150,
+    budget_s=130,
     order=30,
 )
 async def msgid2_evenness(ctx: Context) -> Result:
