@@ -129,14 +129,13 @@ def table(results: list[tuple[Benchmark, Result]]) -> str:
     lines = [head]
     for bench, res in results:
         ratio = "—" if res.ratio is None else f"{res.ratio:.3g}×"
-        target = bench.target.text(bench.unit) if bench.target else "—"
         lines.append(
             [
                 bench.title,
                 _fmt(res.figure, bench.unit),
                 _fmt(res.baseline, bench.unit),
                 ratio,
-                target,
+                bench.target_text,
                 res.verdict,
             ]
         )
@@ -218,7 +217,7 @@ def to_json(results: list[tuple[Benchmark, Result]], meta: dict[str, Any]) -> di
                     "on": bench.target.on,
                     "op": bench.target.op,
                     "value": bench.target.value,
-                    "text": bench.target.text(bench.unit),
+                    "text": bench.target_text,
                 },
                 "verdict": res.verdict,
                 "note": res.note,
@@ -234,8 +233,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     available = rows()
     if args.list:
         for b in available:
-            target = b.target.text(b.unit) if b.target else "—"
-            print(f"{b.name:20} {b.title:20} {b.unit:9} target {target:16} budget {b.budget_s:g} s")
+            print(
+                f"{b.name:20} {b.title:20} {b.unit:9} target {b.target_text:16} "
+                f"budget {b.budget_s:g} s"
+            )
         return EXIT_OK
     names = {b.name for b in available}
     unknown = [n for n in args.only if n not in names]

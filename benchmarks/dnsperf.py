@@ -7,14 +7,12 @@ process timeout on top.
 
 from __future__ import annotations
 
-import asyncio
 import re
-import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.baselines.unbound_zone import ToolMissing
+from benchmarks.tools import require, run
 
 _FIELDS = {
     "sent": r"Queries sent:\s+(\d+)",
@@ -67,9 +65,7 @@ def parse_summary(text: str) -> DnsperfRun:
 async def run_dnsperf(
     address: tuple[str, int], qname: str, *, seconds: float, outstanding: int = 64
 ) -> DnsperfRun:
-    binary = shutil.which("dnsperf")
-    if binary is None:
-        raise ToolMissing("dnsperf is not installed (apt-get install dnsperf)")
+    binary = require("dnsperf", "dnsperf")
     with tempfile.TemporaryDirectory(prefix="mmsconf-dnsperf-") as tmp:
         queries = Path(tmp) / "queries.txt"
         queries.write_text(f"{qname.rstrip('.')} A\n", encoding="ascii")
@@ -77,16 +73,10 @@ async def run_dnsperf(
             binary, "-s", address[0], "-p", str(address[1]), "-d", str(queries),
             "-l", f"{seconds:g}", "-q", str(outstanding), "-t", "2", "-c", "1",
         ]
-        proc = await asyncio.create_subprocess_exec(
-            *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
-        )
         try:
-            out, _ = await asyncio.wait_for(proc.communicate(), seconds + 15)
+            code, text = await run(argv, seconds + 15)
         except TimeoutError:
-            proc.kill()
-            await proc.wait()
             raise RuntimeError(f"dnsperf did not finish within {seconds + 15:g} s") from None
-    text = out.decode("utf-8", "replace")
-    if proc.returncode != 0:
-        raise RuntimeError(f"dnsperf exited {proc.returncode}: {text[-300:]}")
+    if code != 0:
+        raise RuntimeError(f"dnsperf exited {code}: {text[-300:]}")
     return parse_summary(text)

@@ -121,6 +121,11 @@ class Benchmark:
     func: RowFunc
     module: str
 
+    @property
+    def target_text(self) -> str:
+        """The target as the table shows it ("≥ 0.8×", "≤ 60 s"); "—" for a row without one."""
+        return self.target.text(self.unit) if self.target else "—"
+
     def finish(self, result: Result) -> Result:
         """Fill in the ratio and the verdict the row left to the runner."""
         if result.verdict:  # pending / error: the row said so itself

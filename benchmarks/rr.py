@@ -58,8 +58,6 @@ class ReportWaiter:
 
     def __init__(self, net: ReportRoutingNet) -> None:
         self._waiting: dict[str, tuple[asyncio.Future[None], list[int]]] = {}
-        self.reports = 0
-        self.statuses: dict[str, int] = {}
         events = net.sp.events
         emit = events.emit
 
@@ -70,7 +68,6 @@ class ReportWaiter:
             return event
 
         events.emit = hooked  # type: ignore[method-assign]
-        self._sp = net.sp
 
     def expect(self, msgid1: str, n: int) -> asyncio.Future[None]:
         """Register before submitting: a report can overtake the SubmitRsp."""
@@ -82,10 +79,6 @@ class ReportWaiter:
         self._waiting.pop(msgid1, None)
 
     def _seen(self, msgid1: str) -> None:
-        self.reports += 1
-        report = self._sp.reports[-1] if self._sp.reports else None
-        if report is not None:
-            self.statuses[report.mm_status] = self.statuses.get(report.mm_status, 0) + 1
         entry = self._waiting.get(msgid1)
         if entry is None:
             return

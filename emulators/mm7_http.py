@@ -16,7 +16,7 @@ import asyncio
 import base64
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from email.utils import formatdate
 from urllib.parse import urlsplit
 
@@ -65,7 +65,6 @@ class Inbound:
     peer: tuple[str, int]
     path: str
     headers: Mapping[str, str]
-    parts: tuple[mm7.ContentPart, ...] = ()
 
     @property
     def credentials(self) -> Credentials | None:
@@ -368,7 +367,6 @@ class MM7Endpoint:
         trace: TraceRecorder,
         routes: Mapping[str, tuple[str, Handler]],
         codec: mm7.CodecConfig,
-        max_body: int | None = None,
         limits: HttpLimits | None = None,
     ) -> None:
         self.service = service
@@ -376,18 +374,8 @@ class MM7Endpoint:
         self.routes = dict(routes)
         self.codec = codec
         self.limits = limits or HttpLimits()
-        if max_body is not None:
-            self.limits = replace(self.limits, max_body=max_body)
         self._server: asyncio.base_events.Server | None = None
         self._web: web.Server | None = None
-
-    @property
-    def max_body(self) -> int:
-        return self.limits.max_body
-
-    @max_body.setter
-    def max_body(self, value: int) -> None:
-        self.limits = replace(self.limits, max_body=value)
 
     @property
     def faults(self) -> Faults:
@@ -413,7 +401,6 @@ class MM7Endpoint:
         self._server = await loop.create_server(
             self._web, self.service.host, self.service.port, reuse_address=True, backlog=1024
         )
-        self.service.port = self._server.sockets[0].getsockname()[1]
         self.trace.register(self.service.role, self.service.host, self.service.port, embedded=True)
 
     def _on_refused(self, why: str, peer: tuple[str, int], answer: bytes | None) -> None:
@@ -490,7 +477,6 @@ class MM7Endpoint:
             peer=peer,
             path=request.path,
             headers=request.headers,
-            parts=getattr(decoded.message, "parts", ()),
         )
         if self.faults.status is not None:
             envelope = decoded.message
@@ -571,7 +557,6 @@ class Outcome:
     url: str
     http_status: int | None = None
     message: mm7.MM7Message | None = None
-    deviations: tuple[mm7.Deviation, ...] = ()
     error: str | None = None  # transport or decode failure, when there is no message
     elapsed_ms: float = 0.0
 
@@ -582,6 +567,11 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.status is not None and self.status // 1000 == 1
+
+    @property
+    def refused(self) -> bool:
+        """The peer answered with a client error (2xxx): asking again will not help."""
+        return self.status is not None and self.status // 1000 == 2
 
     @property
     def unreachable(self) -> bool:
@@ -658,51 +648,34 @@ class MM7Client:
                     (k.decode("latin-1"), v.decode("latin-1")) for k, v in resp.raw_headers
                 ]
                 content_type = resp.headers.get("Content-Type", "")
-        except aiohttp.ClientConnectorError as err:
+        except aiohttp.ClientConnectorError as err:  # before ClientOSError, its base class
             return Outcome(
                 url, error=f"unreachable: {err.os_error or err}", elapsed_ms=_ms(started)
             )
         except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as err:
-            if record:
-                self._record_request(src, dst, split, headers, encoded, message, sent_at)
-            return Outcome(url, error=f"disconnected: {err}", elapsed_ms=_ms(started))
+            failure = f"disconnected: {err}"
         except TimeoutError:
-            if record:
-                self._record_request(src, dst, split, headers, encoded, message, sent_at)
-            return Outcome(
-                url, error=f"timeout after {self.timeout_ms} ms", elapsed_ms=_ms(started)
-            )
+            failure = f"timeout after {self.timeout_ms} ms"
+        else:
+            failure = None
         if record:
             self._record_request(src, dst, split, headers, encoded, message, sent_at)
+        if failure is not None:
+            return Outcome(url, error=failure, elapsed_ms=_ms(started))
         try:
             decoded = mm7.decode(body, content_type, config=self.codec)
         except mm7.MM7Error as err:
-            if record:
-                self.trace.record(
-                    dst,
-                    src,
-                    "MM7",
-                    f"HTTP {status}, undecodable: {err}",
-                    raw_http_response(status, resp_headers, body),
-                )
-            return Outcome(
-                url, http_status=status, error=f"undecodable: {err}", elapsed_ms=_ms(started)
-            )
+            decoded = None
+            failure = f"undecodable: {err}"
         if record:
-            self.trace.record(
-                dst,
-                src,
-                "MM7",
-                mm7.summary(decoded.message),
-                raw_http_response(status, resp_headers, body),
+            summary = (
+                f"HTTP {status}, {failure}" if decoded is None else mm7.summary(decoded.message)
             )
-        return Outcome(
-            url,
-            http_status=status,
-            message=decoded.message,
-            deviations=decoded.deviations,
-            elapsed_ms=_ms(started),
-        )
+            raw = raw_http_response(status, resp_headers, body)
+            self.trace.record(dst, src, "MM7", summary, raw)
+        if decoded is None:
+            return Outcome(url, http_status=status, error=failure, elapsed_ms=_ms(started))
+        return Outcome(url, http_status=status, message=decoded.message, elapsed_ms=_ms(started))
 
     def _record_request(self, src, dst, split, headers, encoded, message, at) -> None:
         target = split.path or "/"

@@ -39,7 +39,7 @@ class MmscConfig:
     credentials: Credentials | None = None  # what gateways must present; None: no check
     seed: int = 0
     # A report no server accepted (all down or answering a temporary fault) is
-    # tried again with backoff until the expiry, then counted as undelivered.
+    # tried again with backoff until the expiry, then given up.
     report_retry_initial_ms: int = 50
     report_retry_max_ms: int = 1000
     report_expiry_ms: int = 10_000
@@ -53,7 +53,6 @@ class Received:
     msgid2: str
     message_id: str
     recipients: tuple[str, ...]
-    deviations: tuple[mm7.Deviation, ...] = ()
 
 
 @dataclass
@@ -89,7 +88,6 @@ class MMSC(MM7Service):
         self.reports: list[ReportResult] = []
         self.hold_reports = False
         self._withheld: list[tuple[Received, mm7.Address | None]] = []
-        self.undelivered: list[ReportResult] = []
         self._retry_now = asyncio.Event()
 
     @property
@@ -113,7 +111,7 @@ class MMSC(MM7Service):
             msgid2 = req.transaction_id
             message_id = msgid2
         recipients = tuple(a.value for a in req.recipients)
-        got = Received(inbound.peer[0], msgid2, message_id, recipients, inbound.deviations)
+        got = Received(inbound.peer[0], msgid2, message_id, recipients)
         self.received.append(got)
         self.events.emit(
             "submit", from_host=got.from_host, msgid2=msgid2, recipients=len(recipients)
@@ -182,8 +180,6 @@ class MMSC(MM7Service):
             outcome = await self._deliver(report, tried)
         result = ReportResult(tried[-1], msgid2, recipient, outcome, tried)
         self.reports.append(result)
-        if target is None and not outcome.ok and (outcome.status or 0) // 1000 != 2:
-            self.undelivered.append(result)
         self.events.emit(
             "report_sent", target=result.target, status=outcome.status, error=outcome.error
         )
@@ -207,7 +203,7 @@ class MMSC(MM7Service):
                 outcome = await self.client.post(url, report)
                 # Accepted, or refused for good (2xxx, e.g. 2005): either way it is settled.
                 # A server that took it and is asked again answers 1000 and delivers once.
-                if outcome.ok or (outcome.status is not None and outcome.status // 1000 == 2):
+                if outcome.ok or outcome.refused:
                     return outcome
             remaining = deadline - loop.time()
             if remaining <= 0:

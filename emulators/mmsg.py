@@ -79,7 +79,6 @@ class ControlRecord:
     sp_report_url: str
     vasp_id: str
     sender: str
-    created: float = field(default_factory=time.time)
 
 
 @dataclass
@@ -106,15 +105,10 @@ class FarmDirectory:
     def __init__(self) -> None:
         self.report_urls: dict[int, str] = {}
         self.submit_urls: dict[int, str] = {}
-        self._kick: Callable[[], None] = lambda: None
 
     def add(self, module: int, submit_url: str, report_url: str) -> None:
         self.submit_urls[module] = submit_url
         self.report_urls[module] = report_url
-
-    def kick(self) -> None:
-        """Tell every server's retry loop to try again now (a peer came back)."""
-        self._kick()
 
 
 def parse_module(msgid2: str) -> int | None:
@@ -323,9 +317,7 @@ class MMSGServer(MM7Service):
             content_href=req.content_href,
             parts=req.parts,
         )
-        outcome = await self.client.post(
-            url, forward, parts=forward.parts, credentials=self.config.mmsc_credentials
-        )
+        outcome = await self.client.post(url, forward, credentials=self.config.mmsc_credentials)
         return (msgid2, dests), outcome
 
     # --- MMSC side: delivery reports -------------------------------------------
@@ -394,7 +386,7 @@ class MMSGServer(MM7Service):
             self.counters["reports_forwarded"] += 1
             self.counters["reports_accepted"] += 1
             return Reply(mm7.DeliveryReportRsp(transaction_id=tid, namespace=ns))
-        if outcome.status is not None and outcome.status // 1000 == 2:
+        if outcome.refused:
             # The issuing server looked and said no: the MMSC hears the same.
             self.counters["reports_unknown"] += 1
             return fault_reply("vasp", tid, ns, outcome.status, "rejected by the issuing server")
@@ -462,7 +454,7 @@ class MMSGServer(MM7Service):
                 self.events.emit("delivered", id=held.id, destination=held.destination)
                 return
             held.last_error = outcome.error or f"MM7 status {outcome.status}"
-            if outcome.status is not None and outcome.status // 1000 == 2:
+            if outcome.refused:
                 self._dead_letter(held, f"rejected with {outcome.status}")
                 return
 
@@ -500,10 +492,10 @@ class Farm:
         self.seed = seed
         self.server_class = server_class
         self.directory = self.directory_class()
-        self.directory._kick = self._kick_all
         self.servers: dict[int, MMSGServer] = {}
 
     def _kick_all(self) -> None:
+        """Tell every server's retry loop to try again now (a peer came back)."""
         for server in self.servers.values():
             server.retry_now()
 
@@ -534,7 +526,7 @@ class Farm:
 
     async def bring_up(self, module: int) -> None:
         await self.servers[module].come_up()
-        self.directory.kick()
+        self._kick_all()
 
     async def stop(self) -> None:
         for server in self.servers.values():

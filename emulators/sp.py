@@ -39,6 +39,10 @@ SUBMIT_FAILED = "SubmitFailed"
 MSGID1_CARRIERS = ("AuxApplicInfo", "ApplicID", "TransactionID")
 
 
+def _is_final(state: str) -> bool:
+    return state in FINAL_MM_STATUSES or state == SUBMIT_FAILED
+
+
 @dataclass
 class SpConfig:
     vasp_id: str = "sp001"
@@ -60,7 +64,6 @@ class ReportSeen:
     recipient: str
     mm_status: str
     from_host: str
-    deviations: tuple[mm7.Deviation, ...] = ()
 
 
 @dataclass
@@ -76,19 +79,20 @@ class Tracking:
     """Per (MSGID1, recipient): every state the SP was told, in order."""
 
     states: dict[tuple[str, str], list[str]] = field(default_factory=lambda: defaultdict(list))
-    final_keys: set[tuple[str, str]] = field(default_factory=set)
 
     def add(self, key: tuple[str, str], state: str) -> None:
         self.states[key].append(state)
-        if state in FINAL_MM_STATUSES or state == SUBMIT_FAILED:
-            self.final_keys.add(key)
+
+    def is_final(self, key: tuple[str, str]) -> bool:
+        return any(_is_final(s) for s in self.states.get(key, ()))
 
     def final(self) -> dict[tuple[str, str], str]:
+        """The first final state of each key that has one."""
         out = {}
         for key, states in self.states.items():
-            finals = [s for s in states if s in FINAL_MM_STATUSES or s == SUBMIT_FAILED]
-            if finals:
-                out[key] = finals[0]
+            first = next((s for s in states if _is_final(s)), None)
+            if first is not None:
+                out[key] = first
         return out
 
     def duplicates(self) -> dict[tuple[str, str], int]:
@@ -151,6 +155,11 @@ class ServiceProvider(MM7Service):
     def next_msgid1(self) -> str:
         return f"{self.config.vasp_id}-{self.config.seed:x}-{next(self._ids):06d}"
 
+    def add_target(self, url: str) -> None:
+        """One more gateway address; the next pick starts a new shuffled round."""
+        self.targets.append(url)
+        self._round = []
+
     def _pick_target(self) -> str:
         if not self.targets:
             raise RuntimeError("the SP has no gateway address to submit to")
@@ -202,12 +211,12 @@ class ServiceProvider(MM7Service):
         self.submissions.append(submission)
         for r in recipients:
             self.expected.add((msgid1, r))
-            if (msgid1, r) not in self.tracking.final_keys:
+            if not self.tracking.is_final((msgid1, r)):
                 self.pending.add((msgid1, r))
         creds = credentials or Credentials(self.config.username, self.config.password)
         client = self._client_from(source_host)
         outcome = await client.post(
-            target, request, parts=request.parts, credentials=creds if send_credentials else None
+            target, request, credentials=creds if send_credentials else None
         )
         submission.outcome = outcome
         self.events.emit("submitted", msgid1=msgid1, status=outcome.status, error=outcome.error)
@@ -236,12 +245,11 @@ class ServiceProvider(MM7Service):
             recipient=msg.recipient.value,
             mm_status=msg.mm_status,
             from_host=inbound.peer[0],
-            deviations=inbound.deviations,
         )
         self.reports.append(seen)
         key = (msg.message_id, msg.recipient.value)
         self.tracking.add(key, msg.mm_status)
-        if key in self.tracking.final_keys:
+        if self.tracking.is_final(key):
             self.pending.discard(key)
         self.events.emit("report", message_id=msg.message_id, recipient=seen.recipient)
         self.events.emit("state")

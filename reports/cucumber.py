@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .model import RunResult, ScenarioResult, StepResult
+from .model import RunResult, ScenarioResult, StepResult, gherkin_tag
 
 _NS = 1_000_000_000
 
@@ -50,7 +50,7 @@ def _scenario(s: ScenarioResult, feature_id: str) -> dict[str, Any]:
         "line": s.line,
         # Tags sit on the line above the scenario in every feature file the
         # suite writes; the model does not keep their exact line.
-        "tags": [{"name": _tag(t), "line": max(s.line - 1, 1)} for t in s.tags],
+        "tags": [{"name": gherkin_tag(t), "line": max(s.line - 1, 1)} for t in s.tags],
     }
     steps, before, after = _steps(s)
     if before:
@@ -154,10 +154,6 @@ def _hook(where: str, message: str) -> dict[str, Any]:
 
 def _ns(seconds: float) -> int:
     return max(round(seconds * _NS), 0)
-
-
-def _tag(tag: str) -> str:
-    return tag if tag.startswith("@") else f"@{tag}"
 
 
 def _slug(text: str) -> str:

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 from .ladder import escape as _e
 from .ladder import render_ladder
-from .model import VERDICTS, Clause, RunResult, ScenarioResult
+from .model import VERDICTS, Clause, RunResult, ScenarioResult, gherkin_tag
 
 TITLE = "mmsconf conformance report"
 
@@ -344,7 +344,7 @@ def _scenario(s: ScenarioResult, sid: str, anchors: dict[str, str], run: RunResu
     if s.tags:
         body.append(
             '<p class="tags">'
-            + "".join(f'<span class="tag">{_e(_tag(t))}</span>' for t in s.tags)
+            + "".join(f'<span class="tag">{_e(gherkin_tag(t))}</span>' for t in s.tags)
             + "</p>"
         )
     if s.clauses:
@@ -441,10 +441,6 @@ def _ms(seconds: float) -> str:
 
 def _or_dash(text: str | None) -> str:
     return "—" if text is None else text
-
-
-def _tag(tag: str) -> str:
-    return tag if tag.startswith("@") else f"@{tag}"
 
 
 def _tok(text: str) -> str:

@@ -14,7 +14,7 @@ from pathlib import PurePosixPath
 
 from mmsconf.fixtures.trace import TraceEvent
 
-from .model import RunResult, ScenarioResult
+from .model import VERDICTS, RunResult, ScenarioResult
 
 # XML 1.0 cannot carry most control characters, even escaped; a summary or
 # log line with a stray NUL would otherwise make the whole file unparsable.
@@ -61,7 +61,7 @@ def to_junit(run: RunResult) -> bytes:
 def _verdict(s: ScenarioResult) -> str:
     # An unknown verdict means the harness produced something it should not
     # have; that is the harness's error, never a pass.
-    return s.verdict if s.verdict in ("passed", "failed", "skipped", "error") else "error"
+    return s.verdict if s.verdict in VERDICTS else "error"
 
 
 def _testcase(s: ScenarioResult) -> ET.Element:

@@ -13,7 +13,7 @@ import html
 import re
 from collections.abc import Sequence
 
-from mmsconf.fixtures.trace import Endpoint, TraceEvent, mask_secrets
+from mmsconf.fixtures.trace import Endpoint, TraceEvent, mask_secrets, roles_in
 
 #: Raw bytes shown per message; beyond this a note says how much was cut.
 RAW_LIMIT = 64 * 1024
@@ -70,14 +70,6 @@ def offset_ms(event: TraceEvent, t0: float) -> str:
     return f"+{(event.time - t0) * 1000:.1f} ms"
 
 
-def _roles(events: Sequence[TraceEvent]) -> list[str]:
-    seen: dict[str, None] = {}
-    for e in events:
-        seen.setdefault(e.src.role, None)
-        seen.setdefault(e.dst.role, None)
-    return list(seen)
-
-
 def _addresses(events: Sequence[TraceEvent]) -> dict[str, list[Endpoint]]:
     """Every address each role used, the one it was reached at first.
 
@@ -96,7 +88,7 @@ def _addresses(events: Sequence[TraceEvent]) -> dict[str, list[Endpoint]]:
         other.setdefault(e.src.role, {}).setdefault(e.src, None)
         other.setdefault(e.dst.role, {}).setdefault(e.dst, None)
     out: dict[str, list[Endpoint]] = {}
-    for role in _roles(events):
+    for role in roles_in(events):
         merged = dict(listening.get(role, {}))
         for ep in other.get(role, {}):
             merged.setdefault(ep, None)
@@ -117,7 +109,7 @@ def _clip(text: str, limit: int) -> str:
 
 
 def _svg(events: Sequence[TraceEvent], t0: float, prefix: str) -> str:
-    roles = _roles(events)
+    roles = roles_in(events)
     addresses = _addresses(events)
     column = {role: i for i, role in enumerate(roles)}
 

@@ -79,3 +79,8 @@ class RunResult:
         for s in self.scenarios:
             counts[s.verdict] = counts.get(s.verdict, 0) + 1
         return counts
+
+
+def gherkin_tag(tag: str) -> str:
+    """A tag as written in a feature file: with its "@"."""
+    return tag if tag.startswith("@") else f"@{tag}"

@@ -118,7 +118,9 @@ class ResponderProcess:
         loop = asyncio.get_running_loop()
         ready = await loop.run_in_executor(None, self._conn.poll, 30)
         if not ready:
-            self._proc.kill()
+            self._proc.kill()  # our own child, by its handle
+            await loop.run_in_executor(None, self._proc.join, 5)
+            self._conn.close()
             raise RuntimeError("the DNS responder process did not start within 30 s")
         self.port = self._conn.recv()
         return self

@@ -12,21 +12,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from benchmarks.baselines.dns_responder import FIXED_ADDRESS, FIXED_NAME, FIXED_TTL
+from benchmarks.tools import require
 from mmsconf.emulators.ports import listen_port
 
 READY_LINE = b"start of service"
 START_TIMEOUT_S = 15.0
 STOP_TIMEOUT_S = 10.0
-
-
-class ToolMissing(RuntimeError):
-    pass
 
 
 def _config(directory: Path, host: str, port: int) -> str:
@@ -64,9 +60,7 @@ class UnboundZone:
         self.log: list[str] = []
 
     async def __aenter__(self) -> UnboundZone:
-        binary = shutil.which("unbound")
-        if binary is None:
-            raise ToolMissing("unbound is not installed (apt-get install unbound)")
+        binary = require("unbound", "unbound")
         self._dir = tempfile.TemporaryDirectory(prefix="mmsconf-unbound-")
         directory = Path(self._dir.name)
         self.port = listen_port(self.host)

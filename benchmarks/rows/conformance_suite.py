@@ -9,14 +9,14 @@ time of a whole, passing run.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.registry import Context, Result, Target, benchmark
+from benchmarks.registry import ERROR, Context, Result, Target, benchmark
+from benchmarks.tools import run
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 #: The CLI's exit codes that mean the suite ran to its end (0 pass, 1 a scenario failed).
@@ -49,42 +49,30 @@ async def conformance_suite(ctx: Context) -> Result:
         ]
         ctx.log(" ".join(argv[1:]))
         started = time.perf_counter()
-        proc = await asyncio.create_subprocess_exec(
-            *argv,
-            cwd=REPO_ROOT,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )
         try:
-            out, _ = await asyncio.wait_for(proc.communicate(), max(1.0, ctx.remaining()))
+            code, text = await run(argv, max(1.0, ctx.remaining()), cwd=REPO_ROOT)
         except TimeoutError:
-            proc.kill()  # our own child, by its handle
-            await proc.wait()
             waited = time.perf_counter() - started
-            # Past the target already: that is a verdict, not a failure to measure.
-            return Result(
-                figure=None,
-                passed=False if waited > TARGET_S else None,
-                verdict="" if waited > TARGET_S else "error",
-                note=f"the suite did not finish within {waited:.0f} s (killed)",
-            )
+            note = f"the suite did not finish within {waited:.0f} s (killed)"
+            if waited > TARGET_S:  # past the target already: a verdict, not a failure to measure
+                return Result(figure=None, passed=False, note=note)
+            return Result(figure=None, verdict=ERROR, note=note)
         wall = time.perf_counter() - started
-    text = out.decode("utf-8", "replace")
     verdicts = re.search(r"^verdicts: (.*)$", text, re.MULTILINE)
     summary = re.search(r"^=*\s*(\d+ \w+.* in [\d.]+s.*?)\s*=*$", text, re.MULTILINE)
     details = {
         "command": " ".join(argv[1:]),
-        "exit_code": proc.returncode,
+        "exit_code": code,
         "verdicts": verdicts.group(1) if verdicts else None,
         "pytest_summary": summary.group(1) if summary else None,
     }
-    if proc.returncode not in RAN:
+    if code not in RAN:
         details["output_tail"] = text[-2000:]
-        return Result.error(f"the suite exited {proc.returncode}", details)
+        return Result.error(f"the suite exited {code}", details)
     note = details["verdicts"] or details["pytest_summary"] or ""
-    if proc.returncode != 0:
+    if code != 0:
         details["output_tail"] = text[-2000:]
         return Result(
-            figure=wall, verdict="error", note=f"error: scenarios failed ({note})", details=details
+            figure=wall, verdict=ERROR, note=f"error: scenarios failed ({note})", details=details
         )
     return Result(figure=wall, note=note, details=details)

@@ -15,7 +15,7 @@ name it answers.
 
 from __future__ import annotations
 
-from benchmarks.baselines.dns_responder import FIXED_NAME, ResponderProcess
+from benchmarks.baselines.dns_responder import DEFAULT_FACTORY, FIXED_NAME, ResponderProcess
 from benchmarks.dns_load import measure_dns
 from benchmarks.load import LoadRun
 from benchmarks.registry import Context, Result, Target, benchmark
@@ -29,8 +29,9 @@ WARMUP_S = 0.3
 
 
 async def _measure(factory: str | None, qname: str, seconds: float) -> tuple[LoadRun, dict]:
-    kwargs = {"factory": factory} if factory else {}
-    async with ResponderProcess(max_s=seconds * 4 + 30, **kwargs) as server:
+    async with ResponderProcess(
+        max_s=seconds * 4 + 30, factory=factory or DEFAULT_FACTORY
+    ) as server:
         await measure_dns(server.address, qname, window=WINDOW, time_s=WARMUP_S)
         run, extra = await measure_dns(server.address, qname, window=WINDOW, time_s=seconds)
     extra["server_answered"] = server.answered

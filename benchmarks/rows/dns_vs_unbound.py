@@ -14,14 +14,21 @@ Set ``SELECTOR_FACTORY`` in ``dns_selector.py`` to finish both rows.
 
 from __future__ import annotations
 
-from benchmarks.baselines.dns_responder import FIXED_NAME, ResponderProcess
-from benchmarks.baselines.unbound_zone import ToolMissing, UnboundZone
-from benchmarks.dnsperf import run_dnsperf
+from benchmarks.baselines.dns_responder import DEFAULT_FACTORY, FIXED_NAME, ResponderProcess
+from benchmarks.baselines.unbound_zone import UnboundZone
+from benchmarks.dnsperf import DnsperfRun, run_dnsperf
 from benchmarks.registry import Context, Result, benchmark
 from benchmarks.rows import dns_selector
+from benchmarks.tools import ToolMissing
 
 FULL_S, QUICK_S = 4, 1  # dnsperf -l, per server
 OUTSTANDING = 64
+
+
+async def _dnsperf_responder(factory: str, qname: str, seconds: float) -> DnsperfRun:
+    """dnsperf against a ``ResponderProcess`` running ``factory``."""
+    async with ResponderProcess(max_s=seconds * 4 + 30, factory=factory) as server:
+        return await run_dnsperf(server.address, qname, seconds=seconds, outstanding=OUTSTANDING)
 
 
 @benchmark(
@@ -43,9 +50,7 @@ async def dns_vs_unbound(ctx: Context) -> Result:
                                      outstanding=OUTSTANDING)
         details["unbound"] = real.summary()
         ctx.log(f"dnsperf -> bare dnslib responder, {seconds} s")
-        async with ResponderProcess(max_s=seconds * 4 + 30) as bare:
-            python = await run_dnsperf(bare.address, FIXED_NAME, seconds=seconds,
-                                       outstanding=OUTSTANDING)
+        python = await _dnsperf_responder(DEFAULT_FACTORY, FIXED_NAME, seconds)
         details["bare_dnslib"] = python.summary()
     except ToolMissing as missing:
         return Result.error(str(missing), details)
@@ -61,9 +66,8 @@ async def dns_vs_unbound(ctx: Context) -> Result:
         return Result.pending(f"selector not built; {base_text}", baseline=real.qps,
                               details=details)
     ctx.log(f"dnsperf -> selector, {seconds} s")
-    async with ResponderProcess(max_s=seconds * 4 + 30,
-                                factory=dns_selector.SELECTOR_FACTORY) as selector:
-        sel = await run_dnsperf(selector.address, dns_selector.SELECTOR_QNAME, seconds=seconds,
-                                outstanding=OUTSTANDING)
+    sel = await _dnsperf_responder(
+        dns_selector.SELECTOR_FACTORY, dns_selector.SELECTOR_QNAME, seconds
+    )
     details["selector"] = sel.summary()
     return Result(figure=sel.qps, baseline=real.qps, note=base_text, details=details)

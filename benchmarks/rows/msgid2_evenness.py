@@ -6,7 +6,7 @@ digits (seeded), so each message is one SubmitReq from the SP, which
 spreads SubmitReqs over the farm. A server's load is the MM7 requests it
 sent to the harness: SubmitReqs at the MMSCs plus DeliveryReportReqs at the
 SP, counted by source address, as the conformance suite's evenness scenario
-counts them (``ReportRoutingDriver.per_server_load``).
+counts them (``ReportRoutingNet.per_server_load``).
 
 The reference farm routes reports by the module number in MSGID2, so the
 load follows the SP's even spread: max/mean ≈ 1. The last-two-digits
@@ -36,7 +36,6 @@ from benchmarks.rr import (
     running_net,
     submit_and_wait,
 )
-from mmsconf.fixtures.report_routing import ReportRoutingDriver, ReportRoutingNet
 
 MODULES = [180, 181, 182]
 FULL_MESSAGES = 10_000
@@ -71,11 +70,6 @@ def max_over_mean(load: Counter[int]) -> float | None:
     return max(values) / (sum(values) / len(values))
 
 
-def per_server_load(net: ReportRoutingNet) -> Counter[int]:
-    # The suite's own definition; it reads only the net, never the loop thread.
-    return ReportRoutingDriver(net, None).per_server_load()  # type: ignore[arg-type]
-
-
 async def _farm(
     ctx: Context, gateway: str, groups: list[list[str]], time_s: float
 ) -> tuple[LoadRun, Counter[int], dict[str, int]]:
@@ -87,7 +81,7 @@ async def _farm(
             await submit_and_wait(net, waiter, groups[i], REPORT_TIMEOUT_S)
 
         run = await closed_loop(op, count=len(groups), concurrency=CONCURRENCY, time_s=time_s)
-        load = per_server_load(net)
+        load = net.per_server_load()
         counters = net.farm.counters() if net.farm is not None else Counter()
     return run, load, dict(counters)
 

@@ -12,6 +12,7 @@ suite must fail against this.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 from mmsconf.emulators.codecs import mm7
 from mmsconf.emulators.mm7_http import Inbound, Reply, fault_reply
@@ -75,7 +76,7 @@ class LastTwoDigitsServer(MMSGServer):
             if owner == self.module:
                 jobs.append(self.accept_submission(req, auth, msgid1, dests))
             else:
-                jobs.append(self._hand_over(owner, req, auth))
+                jobs.append(self._hand_over(owner, dests, req, auth))
         replies = await asyncio.gather(*jobs)
         failed = [r for r in replies if not isinstance(r.message, mm7.SubmitRsp)]
         if failed and len(failed) == len(replies):
@@ -89,14 +90,13 @@ class LastTwoDigitsServer(MMSGServer):
             )
         )
 
-    async def _hand_over(self, owner: int, req: mm7.SubmitReq, account: SpAccount) -> Reply:
-        dests = [a.value for a in req.recipients if self.owner_of_number(a.value) == owner]
-        part = mm7.SubmitReq(
-            **{**req.__dict__, "to": tuple(mm7.Address(d) for d in dests), "cc": (), "bcc": ()}
-        )
+    async def _hand_over(
+        self, owner: int, dests: list[str], req: mm7.SubmitReq, account: SpAccount
+    ) -> Reply:
+        part = replace(req, to=tuple(mm7.Address(d) for d in dests), cc=(), bcc=())
         url = self.directory.submit_urls[owner].replace("/mm7", "/farm/submit")
         headers = {FORWARDED_BY: str(self.module), VASPID_HEADER: account.vasp_id}
-        outcome = await self.client.post(url, part, parts=part.parts, extra_headers=headers)
+        outcome = await self.client.post(url, part, extra_headers=headers)
         if outcome.message is not None:
             return Reply(outcome.message, http_status=outcome.http_status or 200)
         return fault_reply("rs", req.transaction_id, req.namespace, 3000, outcome.error or "")
@@ -109,8 +109,8 @@ class LastTwoDigitsServer(MMSGServer):
             return fault_reply(
                 "rs", getattr(req, "transaction_id", ""), self.config.namespace, 4007
             )
-        msgid1 = self.msgid1_of(req) or ""
-        return await self.accept_submission(req, account, msgid1, [a.value for a in req.recipients])
+        # A peer handed over the destinations this server owns: it takes them all.
+        return await super().take_submission(req, account, self.msgid1_of(req) or "")
 
 
 class LastTwoDigitsFarm(Farm):

@@ -19,7 +19,7 @@ import codecs
 import enum
 import hashlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from email import policy as email_policy
@@ -590,6 +590,17 @@ def _read_submit_req(
     )
 
 
+def _cid_of(href: str, ids: Container[str]) -> str | None:
+    """The id in ``ids`` a ``cid:`` href names (as written or %-decoded); else None."""
+    ref = href.strip(_XML_SPACE)
+    if ref[:4].lower() != "cid:":
+        return None
+    cid = ref[4:]
+    if cid in ids:
+        return cid
+    return unquote(cid) if unquote(cid) in ids else None
+
+
 def _content_href(
     r: _Reader, el: etree._Element | None, parts: dict[str, ContentPart]
 ) -> str | None:
@@ -601,12 +612,11 @@ def _content_href(
     adapt = el.get("allowAdaptations")
     if adapt is not None:
         _bool_value(r, adapt, "Content@allowAdaptations")
-    ref = href.strip(_XML_SPACE)
-    if ref[:4].lower() != "cid:":
-        raise MM7Error("Content@href", f"{href!r} is not a cid: reference", _FORMAT)
-    cid = ref[4:]
-    if cid not in parts and unquote(cid) not in parts:
-        raise MM7Error("Content@href", f"no MIME part with Content-ID <{cid}>", _FORMAT)
+    if _cid_of(href, parts) is None:
+        ref = href.strip(_XML_SPACE)
+        if ref[:4].lower() != "cid:":
+            raise MM7Error("Content@href", f"{href!r} is not a cid: reference", _FORMAT)
+        raise MM7Error("Content@href", f"no MIME part with Content-ID <{ref[4:]}>", _FORMAT)
     return href
 
 
@@ -1293,12 +1303,9 @@ def encode(
     if isinstance(message, SubmitReq):
         if all_parts and message.content_href is None:
             message = replace(message, content_href=f"cid:{all_parts[0].content_id}")
-        if message.content_href is not None:
-            ref = message.content_href.strip(_XML_SPACE)
-            ids = {part.content_id for part in all_parts}
-            if ref[:4].lower() != "cid:" or (ref[4:] not in ids and unquote(ref[4:]) not in ids):
-                raise MM7Error("Content@href", f"{message.content_href!r} names no part",
-                               _FORMAT)
+        href = message.content_href
+        if href is not None and _cid_of(href, {part.content_id for part in all_parts}) is None:
+            raise MM7Error("Content@href", f"{href!r} names no part", _FORMAT)
     envelope = _envelope_bytes(message)
     if not all_parts:
         return Encoded('text/xml; charset="utf-8"', envelope)
@@ -1310,8 +1317,6 @@ def encode(
 
 def status_of(message: MM7Message) -> int | None:
     """The StatusCode of a response or fault; None for requests and bare faults."""
-    if isinstance(message, SoapFault):
-        return None if message.detail is None else message.detail.status.code
     status = getattr(message, "status", None)
     return status.code if isinstance(status, Status) else None
 

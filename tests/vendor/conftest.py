@@ -20,15 +20,20 @@ from mmsconf.emulators.ports import listen_port
 READY_TIMEOUT_S = 20
 
 
-def free_port(*hosts: str) -> int:
-    """A port free on every host, outside the ephemeral range: no client socket
-    of either process can hold it when the emulator binds or re-binds it."""
-    return listen_port(*hosts)
+#: Where the profile's two farm servers listen; they share one port.
+FARM_HOSTS = ("127.0.20.80", "127.0.20.81")
+
+
+def farm_port() -> int:
+    """A port free on both farm hosts, outside the ephemeral range: no client
+    socket of either process can hold it when the emulator binds or re-binds it."""
+    return listen_port(*FARM_HOSTS)
 
 
 def write_profile(path: Path, *, farm_port: int, control: bool, name: str = "vendor") -> Path:
-    control_port = free_port("127.0.0.1")
-    sp_port, mmsc_port = free_port("127.0.10.1"), free_port("127.0.30.1", "127.0.30.2")
+    control_port = listen_port("127.0.0.1")
+    sp_port, mmsc_port = listen_port("127.0.10.1"), listen_port("127.0.30.1", "127.0.30.2")
+    h180, h181 = FARM_HOSTS
     claims = "true" if control else "false"
     path.write_text(
         f"""
@@ -46,12 +51,12 @@ port = {sp_port}
 port = {mmsc_port}
 [[report_routing.servers]]
 module = 180
-submit_url = "http://127.0.20.80:{farm_port}/mm7"
-report_url = "http://127.0.20.80:{farm_port}/mm7/dr"
+submit_url = "http://{h180}:{farm_port}/mm7"
+report_url = "http://{h180}:{farm_port}/mm7/dr"
 [[report_routing.servers]]
 module = 181
-submit_url = "http://127.0.20.81:{farm_port}/mm7"
-report_url = "http://127.0.20.81:{farm_port}/mm7/dr"
+submit_url = "http://{h181}:{farm_port}/mm7"
+report_url = "http://{h181}:{farm_port}/mm7/dr"
 """,
         encoding="utf-8",
     )
@@ -138,7 +143,7 @@ def vendor() -> object:
     """The helpers above, for test modules (importlib mode: no imports from conftest)."""
 
     class Helpers:
-        free_port = staticmethod(free_port)
+        farm_port = staticmethod(farm_port)
         write_profile = staticmethod(write_profile)
         run_cli = staticmethod(run_cli)
 

@@ -27,9 +27,7 @@ def verdicts(report: Path) -> dict[str, list[str]]:
 def test_reference_farm_out_of_process_passes_like_the_embedded_one(
     tmp_path: Path, emulate, vendor
 ) -> None:
-    profile = vendor.write_profile(
-        tmp_path / "p.toml", farm_port=vendor.free_port("127.0.20.80", "127.0.20.81"), control=True
-    )
+    profile = vendor.write_profile(tmp_path / "p.toml", farm_port=vendor.farm_port(), control=True)
     farm = emulate("mmsg-farm", profile)
     result = vendor.run_cli(
         "run",
@@ -54,9 +52,7 @@ def test_reference_farm_out_of_process_passes_like_the_embedded_one(
 
 
 def test_baseline_farm_out_of_process_fails_the_same_way(tmp_path: Path, emulate, vendor) -> None:
-    profile = vendor.write_profile(
-        tmp_path / "p.toml", farm_port=vendor.free_port("127.0.20.80", "127.0.20.81"), control=True
-    )
+    profile = vendor.write_profile(tmp_path / "p.toml", farm_port=vendor.farm_port(), control=True)
     emulate("mmsg-farm-baseline", profile)
     result = vendor.run_cli(
         "run",
@@ -77,7 +73,7 @@ def test_baseline_farm_out_of_process_fails_the_same_way(tmp_path: Path, emulate
 
 def test_unreachable_sut_is_an_error_not_a_failure(tmp_path: Path, vendor) -> None:
     # Bound and released: nobody listens there now.
-    nobody = vendor.free_port("127.0.20.80", "127.0.20.81")
+    nobody = vendor.farm_port()
     profile = vendor.write_profile(tmp_path / "p.toml", farm_port=nobody, control=False)
     result = vendor.run_cli(
         "run", "--profile", str(profile), "--report-dir", str(tmp_path / "r"), "--", "-q"
@@ -98,9 +94,7 @@ def test_emulate_lists_roles_and_stops_cleanly_on_sigint(tmp_path: Path, emulate
     assert {"mmsg-farm", "mmsg-farm-baseline", "mmsc", "sp"} <= {
         line.split()[0] for line in listed.stdout.splitlines()
     }
-    profile = vendor.write_profile(
-        tmp_path / "p.toml", farm_port=vendor.free_port("127.0.20.80", "127.0.20.81"), control=False
-    )
+    profile = vendor.write_profile(tmp_path / "p.toml", farm_port=vendor.farm_port(), control=False)
     sp = emulate("sp", profile)
     assert sp.stop(signal.SIGINT) == 0
     assert sp.wait_for_line("stopped", 10)
