@@ -106,3 +106,36 @@ def test_emulate_refuses_a_profile_without_pinned_ports(tmp_path: Path, vendor) 
     result = vendor.run_cli("emulate", "mmsg-farm", "--config", str(profile))
     assert result.returncode == 3
     assert "[[report_routing.servers]]" in result.stderr
+
+
+def test_emulated_mmscs_take_their_credentials_from_the_profile(
+    tmp_path: Path, emulate, vendor
+) -> None:
+    """The ``mmsc`` role is configured like the embedded MMSCs: a gateway must
+    present the profile's gateway_username/gateway_password."""
+    import asyncio
+    import tomllib
+
+    from mmsconf.emulators.codecs import mm7
+    from mmsconf.emulators.mm7_http import Credentials, MM7Client
+    from mmsconf.emulators.service import Service
+    from mmsconf.fixtures.trace import TraceRecorder
+
+    profile = vendor.write_profile(tmp_path / "p.toml", farm_port=vendor.farm_port(), control=False)
+    port = tomllib.loads(profile.read_text())["report_routing"]["mmsc"]["port"]
+    mmsc = emulate("mmsc", profile)
+    codec = mm7.CodecConfig(namespace=mm7.DEFAULT_NAMESPACE)
+    request = mm7.SubmitReq("T-cred", to=(mm7.Address("+33612345678"),), aux_applic_info="180-1-1")
+
+    async def post(credentials: Credentials | None) -> int | None:
+        client = MM7Client(Service("GW", "127.0.20.80"), TraceRecorder(), codec)
+        try:
+            url = f"http://127.0.30.1:{port}/mm7"
+            return (await client.post(url, request, credentials=credentials)).status
+        finally:
+            await client.close()
+
+    assert asyncio.run(post(None)) == 4001
+    assert asyncio.run(post(Credentials("mmsg", "wrong"))) == 4001
+    assert asyncio.run(post(Credentials("mmsg", "mmsg-secret"))) == 1000
+    assert mmsc.stop() == 0
