@@ -13,9 +13,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from mmsconf.emulators.trace import TraceEvent, TraceRecorder
 from mmsconf.fixtures.profile import ReportRoutingProfile, load_profile, shipped_profiles
 from mmsconf.fixtures.report_routing import ReportRoutingNet
-from mmsconf.fixtures.trace import TraceEvent, TraceRecorder
 
 #: Routes in the shipped profiles: +86138… goes to MMSC A, +86139… to MMSC B.
 MMSC_PREFIXES = ("+86138", "+86139")

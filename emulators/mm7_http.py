@@ -29,7 +29,7 @@ from aiohttp.web_protocol import RequestHandler, RequestPayloadError
 from mmsconf.emulators.codecs import mm7
 from mmsconf.emulators.ports import listen_port
 from mmsconf.emulators.service import Faults, Service
-from mmsconf.fixtures.trace import TraceRecorder
+from mmsconf.emulators.trace import TraceRecorder
 
 SERVER_NAME = "mmsconf"
 

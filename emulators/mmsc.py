@@ -27,7 +27,7 @@ from mmsconf.emulators.mm7_http import (
     fault_reply,
 )
 from mmsconf.emulators.mm7_service import MM7Service
-from mmsconf.fixtures.trace import TraceRecorder
+from mmsconf.emulators.trace import TraceRecorder
 
 
 @dataclass

@@ -33,7 +33,7 @@ from mmsconf.emulators.mm7_http import (
     fault_reply,
 )
 from mmsconf.emulators.mm7_service import MM7Service
-from mmsconf.fixtures.trace import TraceRecorder
+from mmsconf.emulators.trace import TraceRecorder
 
 #: Header a farm server puts on a report it forwards to a peer, so the peer
 #: never forwards it a second time.

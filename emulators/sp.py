@@ -27,7 +27,7 @@ from mmsconf.emulators.mm7_http import (
 )
 from mmsconf.emulators.mm7_service import MM7Service
 from mmsconf.emulators.service import Service
-from mmsconf.fixtures.trace import TraceRecorder
+from mmsconf.emulators.trace import TraceRecorder
 
 #: Delivery-report states after which nothing more is expected for a recipient.
 FINAL_MM_STATUSES = frozenset(

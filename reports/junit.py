@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
 
-from mmsconf.fixtures.trace import TraceEvent
+from mmsconf.emulators.trace import TraceEvent
 
 from .model import VERDICTS, RunResult, ScenarioResult
 

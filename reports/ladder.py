@@ -13,7 +13,7 @@ import html
 import re
 from collections.abc import Sequence
 
-from mmsconf.fixtures.trace import Endpoint, TraceEvent, mask_secrets, roles_in
+from mmsconf.emulators.trace import Endpoint, TraceEvent, mask_secrets, roles_in
 
 #: Raw bytes shown per message; beyond this a note says how much was cut.
 RAW_LIMIT = 64 * 1024

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mmsconf.fixtures.trace import TraceEvent
+from mmsconf.emulators.trace import TraceEvent
 
 #: Verdicts, kept apart everywhere: passed; failed (the SUT did what the
 #: behaviour forbids); skipped (a feature the SUT does not claim, with the

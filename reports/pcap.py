@@ -32,7 +32,7 @@ from pathlib import Path
 from scapy.data import DLT_EN10MB
 from scapy.utils import RawPcapWriter, checksum
 
-from mmsconf.fixtures.trace import TraceEvent
+from mmsconf.emulators.trace import TraceEvent
 from mmsconf.reports.files import write_atomic
 
 #: Payload bytes per TCP segment (an Ethernet MTU of 1500 less IPv4 and TCP headers).

@@ -34,8 +34,8 @@ from benchmarks.rr import (
     running_net,
     submit_and_wait,
 )
+from mmsconf.emulators.trace import TraceRecorder
 from mmsconf.fixtures.report_routing import ReportRoutingNet
-from mmsconf.fixtures.trace import TraceRecorder
 
 #: Submissions in flight at once, as the issue's design notes suggest.
 CONCURRENCY = 64

@@ -21,9 +21,9 @@ import pytest
 from mmsconf.emulators.codecs import mm7
 from mmsconf.emulators.mm7_http import Inbound, MM7Client, MM7Endpoint, Outcome, Reply
 from mmsconf.emulators.service import EventLog, Service
+from mmsconf.emulators.trace import TraceRecorder
 from mmsconf.fixtures.profile import ReportRoutingProfile, load_profile, shipped_profiles
 from mmsconf.fixtures.report_routing import ReportRoutingNet
-from mmsconf.fixtures.trace import TraceRecorder
 
 #: Timers every report-routing test runs with (ms): short, so expiry and retry are quick.
 FAST_PIXIT: dict[str, int] = {

@@ -24,7 +24,7 @@ from mmsconf.emulators.mmsg import (
     MMSGServer,
     parse_module,
 )
-from mmsconf.fixtures.trace import TraceRecorder
+from mmsconf.emulators.trace import TraceRecorder
 
 A1, A2, A3 = "+8613800000001", "+8613800000002", "+8613800000003"
 B1 = "+8613900000001"

@@ -9,7 +9,7 @@ import socket
 import pytest
 
 from mmsconf.emulators.ports import NoFreePort, PortAllocator, ephemeral_range, listen_port
-from mmsconf.fixtures.trace import TraceRecorder
+from mmsconf.emulators.trace import TraceRecorder
 
 
 def test_ports_are_outside_the_ephemeral_range_and_differ() -> None:

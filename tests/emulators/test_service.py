@@ -11,7 +11,7 @@ import pytest
 from mmsconf.emulators.codecs import mm7
 from mmsconf.emulators.mm7_http import MM7Client
 from mmsconf.emulators.service import EventLog, Faults, Service
-from mmsconf.fixtures.trace import TraceRecorder
+from mmsconf.emulators.trace import TraceRecorder
 
 CODEC = mm7.CodecConfig(namespace=mm7.DEFAULT_NAMESPACE, mode=mm7.Mode.LENIENT)
 

@@ -19,7 +19,7 @@ from mmsconf.emulators.mm7_http import Credentials, MM7Client
 from mmsconf.emulators.mmsc import MMSC, MmscConfig
 from mmsconf.emulators.service import Service
 from mmsconf.emulators.sp import SUBMIT_FAILED, ServiceProvider, SpConfig, Tracking
-from mmsconf.fixtures.trace import TraceRecorder
+from mmsconf.emulators.trace import TraceRecorder
 
 SP_HOST = "127.0.50.1"
 MMSC_HOST = "127.0.50.2"

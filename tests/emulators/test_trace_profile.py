@@ -14,8 +14,8 @@ import pytest
 from mmsconf.emulators.codecs import mm7
 from mmsconf.emulators.mm7_http import Credentials, MM7Client
 from mmsconf.emulators.service import Service
+from mmsconf.emulators.trace import TraceRecorder, mask_secrets, roles_in
 from mmsconf.fixtures.profile import ProfileError, load_profile
-from mmsconf.fixtures.trace import TraceRecorder, mask_secrets, roles_in
 
 A1 = "+8613800000001"
 REQUESTS = ("SubmitReq", "DeliveryReportReq")

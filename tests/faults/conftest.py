@@ -22,9 +22,9 @@ from typing import Any
 import pytest
 
 from mmsconf.emulators.mmsg import Held, MMSGServer
+from mmsconf.emulators.trace import TraceRecorder
 from mmsconf.fixtures.profile import ReportRoutingProfile, load_profile
 from mmsconf.fixtures.report_routing import ReportRoutingNet
-from mmsconf.fixtures.trace import TraceRecorder
 
 
 @dataclass(frozen=True)

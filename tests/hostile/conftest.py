@@ -28,9 +28,9 @@ import pytest
 
 from mmsconf.emulators.codecs import mm7
 from mmsconf.emulators.mm7_http import Credentials, HttpLimits
+from mmsconf.emulators.trace import TraceRecorder
 from mmsconf.fixtures.profile import ReportRoutingProfile, load_profile
 from mmsconf.fixtures.report_routing import ReportRoutingNet
-from mmsconf.fixtures.trace import TraceRecorder
 
 # --------------------------------------------------------------------------- the runner
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from mmsconf.emulators.codecs import mm7
+from mmsconf.emulators.trace import TraceRecorder
 from mmsconf.fixtures.loop import LoopThread
 from mmsconf.fixtures.profile import load_profile
 from mmsconf.fixtures.report_routing import ReportRoutingNet
-from mmsconf.fixtures.trace import TraceRecorder
 
 pytestmark = pytest.mark.interop
 

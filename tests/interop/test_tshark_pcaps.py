@@ -19,7 +19,7 @@ from types import ModuleType
 import lxml.html
 import pytest
 
-from mmsconf.fixtures.trace import Endpoint, TraceEvent
+from mmsconf.emulators.trace import Endpoint, TraceEvent
 from mmsconf.reports.pcap import write_pcap
 
 pytestmark = pytest.mark.interop

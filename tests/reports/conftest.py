@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mmsconf.fixtures.trace import Endpoint, TraceEvent
+from mmsconf.emulators.trace import Endpoint, TraceEvent
 from mmsconf.reports.model import Clause, RunResult, ScenarioResult, StepResult
 from mmsconf.reports.write import write_report
 

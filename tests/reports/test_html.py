@@ -9,7 +9,7 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from mmsconf.fixtures.trace import Endpoint, TraceEvent
+from mmsconf.emulators.trace import Endpoint, TraceEvent
 from mmsconf.reports.html import render_html, scenario_ids
 from mmsconf.reports.ladder import RAW_LIMIT, render_ladder, render_raw
 from mmsconf.reports.model import RunResult

@@ -21,7 +21,7 @@ from scapy.layers.l2 import Ether
 from scapy.packet import Packet
 from scapy.utils import rdpcap
 
-from mmsconf.fixtures.trace import Endpoint, TraceEvent
+from mmsconf.emulators.trace import Endpoint, TraceEvent
 from mmsconf.reports import write as write_module
 from mmsconf.reports.html import scenario_ids
 from mmsconf.reports.model import RunResult

@@ -25,9 +25,9 @@ import pytest
 from mmsconf.emulators.codecs import mm7
 from mmsconf.emulators.mm7_http import Credentials, MM7Client
 from mmsconf.emulators.service import Service
+from mmsconf.emulators.trace import TraceRecorder
 from mmsconf.fixtures.profile import load_profile
 from mmsconf.fixtures.report_routing import ReportRoutingNet
-from mmsconf.fixtures.trace import TraceRecorder
 
 PASSWORD = "sp-secret"
 TOKEN = base64.b64encode(b"sp001:sp-secret").decode()  # c3AwMDE6c3Atc2VjcmV0

@@ -67,9 +67,9 @@ from mmsconf.emulators.codecs.mm7 import (
     decode,
     encode,
 )
+from mmsconf.emulators.trace import TraceRecorder
 from mmsconf.fixtures.profile import load_profile
 from mmsconf.fixtures.report_routing import ReportRoutingNet
-from mmsconf.fixtures.trace import TraceRecorder
 
 NS = DEFAULT_NAMESPACE
 XML = 'text/xml; charset="utf-8"'

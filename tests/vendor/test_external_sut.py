@@ -119,7 +119,7 @@ def test_emulated_mmscs_take_their_credentials_from_the_profile(
     from mmsconf.emulators.codecs import mm7
     from mmsconf.emulators.mm7_http import Credentials, MM7Client
     from mmsconf.emulators.service import Service
-    from mmsconf.fixtures.trace import TraceRecorder
+    from mmsconf.emulators.trace import TraceRecorder
 
     profile = vendor.write_profile(tmp_path / "p.toml", farm_port=vendor.farm_port(), control=False)
     port = tomllib.loads(profile.read_text())["report_routing"]["mmsc"]["port"]
