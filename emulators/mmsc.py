@@ -27,13 +27,14 @@ from mmsconf.emulators.mm7_http import (
     fault_reply,
 )
 from mmsconf.emulators.mm7_service import MM7Service
+from mmsconf.emulators.msgid import Msgid2Carrier
 from mmsconf.emulators.trace import TraceRecorder
 
 
 @dataclass
 class MmscConfig:
     namespace: str = mm7.DEFAULT_NAMESPACE
-    msgid2_carrier: str = "AuxApplicInfo"
+    msgid2_carrier: Msgid2Carrier = Msgid2Carrier.AUX_APPLIC_INFO
     report_status: str = "Retrieved"
     report_delay_ms: int = 0
     credentials: Credentials | None = None  # what gateways must present; None: no check
@@ -104,12 +105,9 @@ class MMSC(MM7Service):
                 return fault_reply(
                     "rs", req.transaction_id, req.namespace, 4001, "authentication failed"
                 )
-        if self.config.msgid2_carrier == "AuxApplicInfo":
-            msgid2 = req.aux_applic_info or ""
-            message_id = f"{self.name}{next(self._ids):09d}"
-        else:  # the MMSC adopts the id the gateway proposes as its TransactionID
-            msgid2 = req.transaction_id
-            message_id = msgid2
+        carrier = Msgid2Carrier.named(self.config.msgid2_carrier, "msgid2_carrier")
+        msgid2 = carrier.read_submit(req)
+        message_id = carrier.mmsc_message_id(msgid2, f"{self.name}{next(self._ids):09d}")
         recipients = tuple(a.value for a in req.recipients)
         got = Received(inbound.peer[0], msgid2, message_id, recipients)
         self.received.append(got)
@@ -145,16 +143,15 @@ class MMSC(MM7Service):
         sender: mm7.Address | None = None,
         status: str | None = None,
     ) -> mm7.DeliveryReportReq:
-        carrier = self.config.msgid2_carrier
+        carrier = Msgid2Carrier.named(self.config.msgid2_carrier, "msgid2_carrier")
         return mm7.DeliveryReportReq(
             transaction_id=f"{self.name}-DR{next(self._ids):09d}",
             namespace=self.config.namespace,
-            message_id=message_id or msgid2,
             recipient=mm7.Address(recipient),
             sender=sender or mm7.Address("mmsc", "ShortCode"),
             date=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             mm_status=status or self.config.report_status,
-            aux_applic_info=msgid2 if carrier == "AuxApplicInfo" else None,
+            **carrier.report_fields(msgid2, message_id or msgid2),
         )
 
     async def send_report(

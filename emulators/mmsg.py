@@ -33,13 +33,12 @@ from mmsconf.emulators.mm7_http import (
     fault_reply,
 )
 from mmsconf.emulators.mm7_service import MM7Service
+from mmsconf.emulators.msgid import Msgid1Carrier, Msgid2Carrier
 from mmsconf.emulators.trace import TraceRecorder
 
 #: Header a farm server puts on a report it forwards to a peer, so the peer
 #: never forwards it a second time.
 FORWARDED_BY = "X-MMSG-Forwarded-By"
-
-MSGID2_CARRIERS = ("AuxApplicInfo", "TransactionID")
 
 
 @dataclass(frozen=True)
@@ -58,8 +57,8 @@ class SpAccount:
 @dataclass
 class MmsgConfig:
     namespace: str = mm7.DEFAULT_NAMESPACE
-    msgid1_carrier: str = "AuxApplicInfo"
-    msgid2_carrier: str = "AuxApplicInfo"
+    msgid1_carrier: Msgid1Carrier = Msgid1Carrier.AUX_APPLIC_INFO
+    msgid2_carrier: Msgid2Carrier = Msgid2Carrier.AUX_APPLIC_INFO
     gateway_vasp_id: str = "mmsg"
     mmsc_credentials: Credentials | None = None
     mmsc_routes: list[tuple[str, str]] = field(default_factory=list)  # (number prefix, MMSC URL)
@@ -138,10 +137,13 @@ class MMSGServer(MM7Service):
         self.accounts = accounts
         self.directory = directory
         self.config = config or MmsgConfig()
-        if self.config.msgid2_carrier not in MSGID2_CARRIERS:
-            raise ValueError(
-                f"msgid2_carrier {self.config.msgid2_carrier!r} is not one of {MSGID2_CARRIERS}"
-            )
+        # Plain strings name carriers too; an unknown one fails here, at start.
+        self.config.msgid1_carrier = Msgid1Carrier.named(
+            self.config.msgid1_carrier, "msgid1_carrier"
+        )
+        self.config.msgid2_carrier = Msgid2Carrier.named(
+            self.config.msgid2_carrier, "msgid2_carrier"
+        )
         mode = mm7.Mode.STRICT if self.config.strict else mm7.Mode.LENIENT
         self.codec = mm7.CodecConfig(namespace=self.config.namespace, mode=mode)
         self.endpoint = MM7Endpoint(self, trace, self._routes(), self.codec)
@@ -178,17 +180,10 @@ class MMSGServer(MM7Service):
         return parse_module(msgid2)
 
     def msgid2_of(self, report: mm7.DeliveryReportReq) -> str:
-        if self.config.msgid2_carrier == "AuxApplicInfo":
-            return report.aux_applic_info or ""
-        return report.message_id
+        return self.config.msgid2_carrier.read_report(report)
 
     def msgid1_of(self, req: mm7.SubmitReq) -> str | None:
-        carrier = self.config.msgid1_carrier
-        if carrier == "AuxApplicInfo":
-            return req.aux_applic_info
-        if carrier == "ApplicID":
-            return req.applic_id
-        return req.transaction_id or None
+        return self.config.msgid1_carrier.read(req)
 
     # --- SP side: submissions -------------------------------------------------
     def authenticate(self, inbound: Inbound, req: mm7.SubmitReq) -> Reply | SpAccount:
@@ -303,9 +298,7 @@ class MMSGServer(MM7Service):
     async def _forward_to_mmsc(
         self, url: str, req: mm7.SubmitReq, msgid2: str, dests: list[str]
     ) -> tuple[tuple[str, list[str]], Outcome]:
-        carrier = self.config.msgid2_carrier
         forward = mm7.SubmitReq(
-            transaction_id=msgid2 if carrier == "TransactionID" else f"T{msgid2}",
             namespace=self.config.namespace,
             vasp_id=self.config.gateway_vasp_id,
             sender_address=req.sender_address,
@@ -313,7 +306,7 @@ class MMSGServer(MM7Service):
             delivery_report=True,
             priority=req.priority,
             subject=req.subject,
-            aux_applic_info=msgid2 if carrier == "AuxApplicInfo" else None,
+            **self.config.msgid2_carrier.forward_fields(msgid2),
             content_href=req.content_href,
             parts=req.parts,
         )

@@ -26,6 +26,7 @@ from mmsconf.emulators.mm7_http import (
     fault_reply,
 )
 from mmsconf.emulators.mm7_service import MM7Service
+from mmsconf.emulators.msgid import Msgid1Carrier
 from mmsconf.emulators.service import Service
 from mmsconf.emulators.trace import TraceRecorder
 
@@ -35,8 +36,6 @@ FINAL_MM_STATUSES = frozenset(
 )
 #: Final state of a recipient whose submission the gateway refused.
 SUBMIT_FAILED = "SubmitFailed"
-
-MSGID1_CARRIERS = ("AuxApplicInfo", "ApplicID", "TransactionID")
 
 
 def _is_final(state: str) -> bool:
@@ -51,7 +50,7 @@ class SpConfig:
     password: str = "sp-secret"
     sender_address: str = "10658000"  # short code
     namespace: str = mm7.DEFAULT_NAMESPACE
-    msgid1_carrier: str = "AuxApplicInfo"
+    msgid1_carrier: Msgid1Carrier = Msgid1Carrier.AUX_APPLIC_INFO
     max_recipients_per_submit: int = 10
     seed: int = 0
 
@@ -111,10 +110,10 @@ class ServiceProvider(MM7Service):
     ) -> None:
         super().__init__(role, host, port)
         self.config = config or SpConfig()
-        if self.config.msgid1_carrier not in MSGID1_CARRIERS:
-            raise ValueError(
-                f"msgid1_carrier {self.config.msgid1_carrier!r} is not one of {MSGID1_CARRIERS}"
-            )
+        # A plain string names a carrier too; an unknown one fails here, at start.
+        self.config.msgid1_carrier = Msgid1Carrier.named(
+            self.config.msgid1_carrier, "msgid1_carrier"
+        )
         self.trace = trace
         codec = mm7.CodecConfig(namespace=self.config.namespace, mode=mm7.Mode.LENIENT)
         self.endpoint = MM7Endpoint(self, trace, {"/mm7/dr": ("vasp", self._on_report)}, codec)
@@ -175,9 +174,7 @@ class ServiceProvider(MM7Service):
         subject: str = "mmsconf",
         vasp_id: str | None = None,
     ) -> mm7.SubmitReq:
-        carrier = self.config.msgid1_carrier
         return mm7.SubmitReq(
-            transaction_id=msgid1 if carrier == "TransactionID" else f"T-{msgid1}",
             namespace=self.config.namespace,
             vasp_id=vasp_id if vasp_id is not None else self.config.vasp_id,
             vas_id=self.config.vas_id,
@@ -186,8 +183,7 @@ class ServiceProvider(MM7Service):
             delivery_report=True,
             priority="Normal",
             subject=subject,
-            applic_id=msgid1 if carrier == "ApplicID" else None,
-            aux_applic_info=msgid1 if carrier == "AuxApplicInfo" else None,
+            **self.config.msgid1_carrier.submit_fields(msgid1),
             parts=(mm7.ContentPart("text-1", "text/plain; charset=utf-8", subject.encode()),),
         )
 
