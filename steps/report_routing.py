@@ -1,5 +1,7 @@
-"""Steps for report routing. Thin: they act through the driver and judge what
-the harness's own roles (the SP and the MMSCs) saw on the wire."""
+"""Steps for report routing. Thin: they act through the area's driver and judge
+what the harness's own roles (the SP and the MMSCs) saw on the wire. The driver
+is their only way to the emulators: it runs every change on the emulator loop
+and hands back snapshots, so nothing here touches an emulator directly."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from collections import Counter
 from pytest_bdd import given, parsers, then, when
 
 from mmsconf.emulators.mm7_http import Credentials
-from mmsconf.fixtures.report_routing import ReportRoutingDriver
+from mmsconf.fixtures.areas.report_routing.driver import ReportRoutingDriver
 from mmsconf.fixtures.verdicts import HarnessError, check
 from mmsconf.steps.common import number_list
 
@@ -23,8 +25,7 @@ def rr_network(report_routing: ReportRoutingDriver) -> ReportRoutingDriver:
 @given(parsers.parse('the MMSCs report the state "{state}"'))
 def mmscs_report_state(rr: ReportRoutingDriver, state: str) -> None:
     """state: an MMStatus, e.g. Retrieved, Rejected, Expired, Indeterminate"""
-    for mmsc in rr.net.mmscs.values():
-        mmsc.config.report_status = state
+    rr.set_report_status(state)
 
 
 @given(parsers.parse("the MMSCs send every delivery report to MMSG server {module:d}"))
@@ -52,11 +53,13 @@ def sp_submits_through(rr: ReportRoutingDriver, numbers: str, module: int) -> No
 
 _AUTH_PROBLEMS = {
     "a wrong password": lambda rr: {
-        "credentials": Credentials(rr.sp.config.username, rr.sp.config.password + "-wrong")
+        "credentials": Credentials(
+            rr.sp_credentials.username, rr.sp_credentials.password + "-wrong"
+        )
     },
     "an unknown VASPID": lambda rr: {"vasp_id": "unknown-sp"},
     "no credentials": lambda rr: {"send_credentials": False},
-    "an unconfigured address": lambda rr: {"source_host": _unconfigured_host(rr.sp.host)},
+    "an unconfigured address": lambda rr: {"source_host": _unconfigured_host(rr.sp_host)},
 }
 
 
@@ -151,14 +154,14 @@ def sp_got_submit_rsp(rr: ReportRoutingDriver, code: int) -> None:
 
 @then(parsers.parse("MMSC {name} receives one submission carrying an MSGID2"))
 def mmsc_got_one(rr: ReportRoutingDriver, name: str) -> None:
-    got = rr.mmsc(name).received
+    got = rr.mmsc_received(name)
     check(len(got) == 1, "rr_msgid2", f"one SubmitReq at MMSC {name}", f"{len(got)}")
     check(bool(got[0].msgid2), "rr_msgid2", "an MSGID2 in the SubmitReq", f"{got[0].msgid2!r}")
 
 
 @then(parsers.parse('MMSC {name} receives the recipients "{numbers}"'))
 def mmsc_got_recipients(rr: ReportRoutingDriver, name: str, numbers: str) -> None:
-    got = sorted(r for s in rr.mmsc(name).received for r in s.recipients)
+    got = sorted(r for s in rr.mmsc_received(name) for r in s.recipients)
     want = sorted(number_list(numbers))
     check(got == want, "rr_msgid2", f"MMSC {name} gets {want}", f"{got}")
 
@@ -178,17 +181,17 @@ def distinct_msgid2(rr: ReportRoutingDriver) -> None:
 )
 def sp_got_one_report(rr: ReportRoutingDriver, state: str) -> None:
     sub = rr.last[-1]
-    px = rr.px
-    n = rr.wait_reports(sub.msgid1, len(sub.recipients), int(px["report_timeout_ms"]))
+    px = rr.pixit
+    n = rr.wait_reports(sub.msgid1, len(sub.recipients), px.report_timeout_ms)
     check(
         n >= len(sub.recipients),
         "rr_dr_to_sp",
         f"a DeliveryReportReq with MessageID {sub.msgid1}",
-        f"{n} within {px['report_timeout_ms']} ms; "
-        f"MessageIDs seen: {[r.message_id for r in rr.sp.reports][:10]}",
+        f"{n} within {px.report_timeout_ms} ms; "
+        f"MessageIDs seen: {[r.message_id for r in rr.sp_reports()][:10]}",
     )
-    rr.quiet(int(px["settle_ms"]))
-    reports = [r for r in rr.sp.reports if r.message_id == sub.msgid1]
+    rr.quiet(px.settle_ms)
+    reports = rr.sp_reports(sub.msgid1)
     check(
         len(reports) == len(sub.recipients),
         "rr_final_state",
@@ -206,8 +209,8 @@ def sp_got_one_report(rr: ReportRoutingDriver, state: str) -> None:
 @then(parsers.parse("that delivery report came to the SP from MMSG server {module:d}"))
 def report_came_from(rr: ReportRoutingDriver, module: int) -> None:
     sub = rr.last[-1]
-    hosts = [r.from_host for r in rr.sp.reports if r.message_id == sub.msgid1]
-    want = rr.net.host_of(module)
+    hosts = [r.from_host for r in rr.sp_reports(sub.msgid1)]
+    want = rr.host_of(module)
     check(
         hosts == [want],
         "rr_dr_to_sp",
@@ -219,30 +222,31 @@ def report_came_from(rr: ReportRoutingDriver, module: int) -> None:
 @then("every recipient reaches a final state at the SP exactly once")
 def all_final_once(rr: ReportRoutingDriver, mmsconf_note) -> None:
     done = rr.wait_all_final()
-    finals = rr.sp.final_states()
-    missing = [k for k in rr.sp.expected if k not in finals]
+    finals = rr.final_states()
+    expected = rr.expected()
+    missing = [k for k in expected if k not in finals]
     check(
         done and not missing,
         "rr_final_state",
-        f"{len(rr.sp.expected)} final states",
+        f"{len(expected)} final states",
         f"{len(finals)} final, {len(missing)} missing, e.g. {missing[:3]}",
     )
-    late = rr.quiet(int(rr.px["settle_ms"]))
-    dups = rr.sp.tracking.duplicates()
+    late = rr.quiet(rr.pixit.settle_ms)
+    dups = rr.duplicates()
     check(
         not dups,
         "rr_final_state",
         "one final report per recipient",
         f"{len(dups)} recipients with repeats, e.g. {list(dups.items())[:3]} ({late} late)",
     )
-    states = Counter(finals[k] for k in rr.sp.expected)
-    mmsconf_note(f"final states at the SP: {dict(states)} over {len(rr.sp.expected)} recipients")
+    states = Counter(finals[k] for k in expected)
+    mmsconf_note(f"final states at the SP: {dict(states)} over {len(expected)} recipients")
 
 
 @then("the SP gets an MM7 authentication failure")
 def sp_auth_failure(rr: ReportRoutingDriver) -> None:
     out = rr.last[-1].outcome
-    allowed = [int(c) for c in rr.px["auth_failure_status"]]
+    allowed = rr.pixit.auth_failure_status
     check(
         out.status in allowed,
         "rr_auth",
@@ -253,7 +257,7 @@ def sp_auth_failure(rr: ReportRoutingDriver) -> None:
 
 @then("no submission reaches any MMSC")
 def nothing_forwarded(rr: ReportRoutingDriver) -> None:
-    rr.quiet(int(rr.px["settle_ms"]))
+    rr.quiet(rr.pixit.settle_ms)
     got = rr.mmsc_submissions()
     check(
         not got,
@@ -266,7 +270,7 @@ def nothing_forwarded(rr: ReportRoutingDriver) -> None:
 @then("the MMSCs sent delivery reports to every server of the farm")
 def reports_hit_every_server(rr: ReportRoutingDriver, mmsconf_note) -> None:
     targets = Counter(r.target for r in rr.mmsc_report_results())
-    want = set(rr.net.report_urls.values())
+    want = set(rr.report_urls())
     mmsconf_note(f"delivery reports per farm server: {dict(targets)}")
     check(
         want <= set(targets),
@@ -278,8 +282,8 @@ def reports_hit_every_server(rr: ReportRoutingDriver, mmsconf_note) -> None:
 
 @then(parsers.parse("MMSC {name} gets the MM7 status {code:d} for that report"))
 def mmsc_report_status(rr: ReportRoutingDriver, name: str, code: int) -> None:
-    rr.wait_mmsc_reports(name, 1, int(rr.px["report_timeout_ms"]))
-    result = rr.mmsc(name).reports[-1]
+    rr.wait_mmsc_reports(name, 1, rr.pixit.report_timeout_ms)
+    result = rr.mmsc_reports(name)[-1]
     out = result.outcome
     check(
         out.status == code,
@@ -308,14 +312,14 @@ def next_message_ok(rr: ReportRoutingDriver, module: int) -> None:
 @then("the SP has no delivery report for that message yet")
 def no_report_yet(rr: ReportRoutingDriver) -> None:
     sub = rr.last[-1]
-    got = [r for r in rr.sp.reports if r.message_id == sub.msgid1]
+    got = rr.sp_reports(sub.msgid1)
     check(not got, "rr_dr_forward", "no report while the issuing server is down", f"{len(got)}")
 
 
 @then("the SP receives no delivery report for that message within the report expiry")
 def none_within_expiry(rr: ReportRoutingDriver) -> None:
     sub = rr.last[-1]
-    wait = int(rr.px["report_expiry_ms"]) + 2 * int(rr.px["report_retry_max_ms"])
+    wait = rr.pixit.report_expiry_ms + 2 * rr.pixit.report_retry_max_ms
     n = rr.wait_reports(sub.msgid1, 1, wait)
     check(n == 0, "rr_dr_forward", "no report while the issuing server stays down", f"{n}")
 
@@ -323,7 +327,7 @@ def none_within_expiry(rr: ReportRoutingDriver) -> None:
 @then("the SP still has no delivery report for that message after the retry interval")
 def none_after_retry(rr: ReportRoutingDriver) -> None:
     sub = rr.last[-1]
-    n = rr.wait_reports(sub.msgid1, 1, 3 * int(rr.px["report_retry_max_ms"]))
+    n = rr.wait_reports(sub.msgid1, 1, 3 * rr.pixit.report_retry_max_ms)
     check(n == 0, "rr_dr_forward", "an expired report is dead-lettered, not delivered late", f"{n}")
 
 
@@ -332,7 +336,7 @@ def load_is_even(rr: ReportRoutingDriver, mmsconf_note) -> None:
     load = rr.per_server_load()
     mean = sum(load.values()) / len(load)
     ratio = max(load.values()) / mean if mean else float("inf")
-    limit = float(rr.px["max_load_ratio"])
+    limit = rr.pixit.max_load_ratio
     mmsconf_note(
         f"per-server load (MM7 requests sent to the harness): {dict(load)}; max/mean {ratio:.3f}"
     )
@@ -341,7 +345,7 @@ def load_is_even(rr: ReportRoutingDriver, mmsconf_note) -> None:
 
 @then(parsers.parse("MMSG server {module:d} forwarded submissions to the MMSCs"))
 def new_server_forwards(rr: ReportRoutingDriver, module: int) -> None:
-    host = rr.net.host_of(module)
+    host = rr.host_of(module)
     took = [s for s in rr.last if s.target == rr.module_url(module)]
     sent = [r for r in rr.mmsc_submissions() if r.from_host == host]
     check(bool(took), "rr_balance", f"the SP's switch sends submissions to server {module}", "none")
@@ -356,7 +360,7 @@ def new_server_forwards(rr: ReportRoutingDriver, module: int) -> None:
 @then(parsers.parse("the delivery reports for messages MMSG server {module:d} took reached the SP"))
 def new_server_reports(rr: ReportRoutingDriver, module: int) -> None:
     took = {s.msgid1 for s in rr.last if s.target == rr.module_url(module)}
-    reported = {r.message_id for r in rr.sp.reports}
+    reported = {r.message_id for r in rr.sp_reports()}
     missing = took - reported
     check(
         not missing,
@@ -368,7 +372,7 @@ def new_server_reports(rr: ReportRoutingDriver, module: int) -> None:
 
 @then("the SP got no delivery report it did not ask for")
 def no_stray_reports(rr: ReportRoutingDriver) -> None:
-    stray = rr.sp.unknown_reports()
+    stray = rr.unknown_reports()
     check(
         not stray,
         "rr_dr_to_sp",

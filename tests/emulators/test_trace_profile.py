@@ -1,4 +1,4 @@
-"""The trace the emulators write, and loading the SUT profile."""
+"""The trace the emulators write. (Loading the SUT profile is tested in tests/profile/.)"""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import asyncio
 import base64
 from collections import Counter
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,7 +14,6 @@ from mmsconf.emulators.codecs import mm7
 from mmsconf.emulators.mm7_http import Credentials, MM7Client
 from mmsconf.emulators.service import Service
 from mmsconf.emulators.trace import TraceRecorder, mask_secrets, roles_in
-from mmsconf.fixtures.profile import ProfileError, load_profile
 
 A1 = "+8613800000001"
 REQUESTS = ("SubmitReq", "DeliveryReportReq")
@@ -156,128 +154,3 @@ def test_trace_stores_masked_bytes():
     assert event.raw == b"Authorization: Basic ********\r\n"
     assert event.src.role == "SP" and event.dst.role == "127.0.20.80"  # unknown: its address
     assert trace.events()[0].raw == event.raw
-
-
-# --- profile ---------------------------------------------------------------------------
-
-
-def write(tmp_path: Path, text: str, name: str = "sut.toml") -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def test_reference_profile_loads():
-    profile = load_profile()
-    rr = profile.report_routing
-    assert profile.name == "reference" and profile.path is None
-    assert rr.gateway == "reference" and not rr.external
-    assert rr.modules == [180, 181] and rr.spare_module == 182
-    assert rr.mmsc["routes"] == {"+86138": "A", "+86139": "B"}
-    assert profile.claims("report_routing", "server_control")
-    assert not profile.claims("report_routing", "no_such_feature")
-
-
-def test_a_profile_overrides_only_what_it_names(tmp_path: Path):
-    reference = load_profile().report_routing
-    path = write(tmp_path, "[report_routing.pixit]\nreport_expiry_ms = 900\n")
-    rr = load_profile(path).report_routing
-    assert rr.pixit["report_expiry_ms"] == 900
-    assert {k: v for k, v in rr.pixit.items() if k != "report_expiry_ms"} == {
-        k: v for k, v in reference.pixit.items() if k != "report_expiry_ms"
-    }
-    assert rr.sp == reference.sp and rr.mmsc == reference.mmsc
-    # Loading an overlay does not leak into the next load of the reference.
-    assert (
-        load_profile().report_routing.pixit["report_expiry_ms"]
-        == reference.pixit["report_expiry_ms"]
-    )
-
-
-@pytest.mark.parametrize(
-    ("text", "key"),
-    [
-        (
-            "[report_routing.pixit]\nreport_expiry_msec = 5\n",
-            "report_routing.pixit.report_expiry_msec",
-        ),
-        ("[report_routing.sp]\nhostname = '127.0.0.1'\n", "report_routing.sp.hostname"),
-        ("[reprot_routing]\ngateway = 'reference'\n", "reprot_routing"),
-    ],
-)
-def test_unknown_key_is_named(tmp_path: Path, text: str, key: str):
-    path = write(tmp_path, text)
-    with pytest.raises(ProfileError, match="unknown key") as err:
-        load_profile(path)
-    assert f"'{key}'" in str(err.value)
-    assert str(path) in str(err.value)
-
-
-def test_user_tables_accept_new_keys(tmp_path: Path):
-    path = write(tmp_path, '[report_routing.mmsc.routes]\n"+86137" = "A"\n')
-    rr = load_profile(path).report_routing
-    assert rr.mmsc["routes"]["+86137"] == "A"
-
-
-def test_bad_gateway_kind_names_the_key(tmp_path: Path):
-    path = write(tmp_path, "[report_routing]\ngateway = 'round-robin'\n")
-    with pytest.raises(ProfileError, match=r"report_routing\.gateway") as err:
-        load_profile(path)
-    assert "round-robin" in str(err.value)
-
-
-@pytest.mark.parametrize("text", ["this is not toml\n", "[report_routing\ngateway = 1\n", "a = "])
-def test_non_toml_is_an_error(tmp_path: Path, text: str):
-    path = write(tmp_path, text)
-    with pytest.raises(ProfileError, match="not valid TOML"):
-        load_profile(path)
-
-
-def test_missing_file_is_an_error(tmp_path: Path):
-    with pytest.raises(ProfileError, match="does not exist"):
-        load_profile(tmp_path / "nope.toml")
-
-
-def test_external_gateway_needs_two_servers(tmp_path: Path):
-    one = (
-        "[report_routing]\ngateway = 'external'\n"
-        "[[report_routing.servers]]\nmodule = 180\n"
-        "submit_url = 'http://127.0.0.1:1/mm7'\nreport_url = 'http://127.0.0.1:1/dr'\n"
-    )
-    with pytest.raises(ProfileError, match="at least two"):
-        load_profile(write(tmp_path, one))
-    broken = one + "[[report_routing.servers]]\nmodule = 181\n"
-    with pytest.raises(ProfileError, match=r"report_routing\.servers\[1\].*submit_url"):
-        load_profile(write(tmp_path, broken, "broken.toml"))
-    two = one + (
-        "[[report_routing.servers]]\nmodule = '181'\n"
-        "submit_url = 'http://127.0.0.2:1/mm7'\nreport_url = 'http://127.0.0.2:1/dr'\n"
-    )
-    rr = load_profile(write(tmp_path, two, "two.toml")).report_routing
-    assert rr.external and [s.module for s in rr.servers] == [180, 181]
-
-
-@pytest.mark.parametrize("value", ["0", "-5", "'1500'", "1.5"])
-def test_timers_must_be_positive_ms(tmp_path: Path, value: str):
-    path = write(tmp_path, f"[report_routing.pixit]\nreport_retry_max_ms = {value}\n")
-    with pytest.raises(ProfileError, match=r"report_routing\.pixit\.report_retry_max_ms"):
-        load_profile(path)
-
-
-def test_a_boolean_timer_is_refused(tmp_path: Path):
-    path = write(tmp_path, "[report_routing.pixit]\nreport_expiry_ms = true\n")
-    with pytest.raises(ProfileError, match=r"report_routing\.pixit\.report_expiry_ms"):
-        load_profile(path)
-
-
-def test_the_gateway_request_timeout_comes_from_the_profile(tmp_path: Path):
-    from mmsconf.fixtures.report_routing import build_farm
-
-    path = write(tmp_path, "[report_routing.pixit]\ngateway_request_timeout_ms = 750\n")
-    rr = load_profile(path).report_routing
-    mmscs = {name: f"http://{host}:1/mm7" for name, host in rr.mmsc["hosts"].items()}
-    farm = build_farm(rr, TraceRecorder(), 1, "http://127.0.10.1:1/mm7/dr", mmscs)
-    assert farm.config.request_timeout_ms == 750
-    with pytest.raises(ProfileError, match=r"pixit\.gateway_request_timeout_ms"):
-        load_profile(write(tmp_path, "[report_routing.pixit]\ngateway_request_timeout_ms = 0\n",
-                           "zero.toml"))
