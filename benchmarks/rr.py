@@ -14,8 +14,9 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from mmsconf.emulators.trace import TraceEvent, TraceRecorder
-from mmsconf.fixtures.profile import ReportRoutingProfile, load_profile, shipped_profiles
-from mmsconf.fixtures.report_routing import ReportRoutingNet
+from mmsconf.fixtures.areas.report_routing.network import ReportRoutingNet
+from mmsconf.fixtures.areas.report_routing.profile import ReportRoutingSection
+from mmsconf.fixtures.profile import load_profile
 
 #: Routes in the shipped profiles: +86138… goes to MMSC A, +86139… to MMSC B.
 MMSC_PREFIXES = ("+86138", "+86139")
@@ -35,13 +36,13 @@ class NullTraceRecorder(TraceRecorder):
 
 def report_routing_profile(
     gateway: str = "reference", modules: list[int] | None = None
-) -> ReportRoutingProfile:
+) -> ReportRoutingSection:
     """The shipped reference or last-two-digits profile, optionally with other modules."""
     if gateway == "baseline-last-two-digits":
-        profile = load_profile(shipped_profiles()["baseline-report-routing.toml"])
+        profile = load_profile("baseline-report-routing.toml")
     else:
         profile = load_profile()
-    rr = profile.report_routing
+    rr: ReportRoutingSection = profile.section("report_routing")
     if modules is not None:
         rr.modules = list(modules)
     return rr
@@ -92,7 +93,7 @@ class ReportWaiter:
 
 @asynccontextmanager
 async def running_net(
-    profile: ReportRoutingProfile, trace: TraceRecorder, seed: int
+    profile: ReportRoutingSection, trace: TraceRecorder, seed: int
 ) -> AsyncIterator[ReportRoutingNet]:
     net = ReportRoutingNet(profile, trace, seed)
     await net.start()

@@ -35,7 +35,7 @@ from benchmarks.rr import (
     submit_and_wait,
 )
 from mmsconf.emulators.trace import TraceRecorder
-from mmsconf.fixtures.report_routing import ReportRoutingNet
+from mmsconf.fixtures.areas.report_routing.network import ReportRoutingNet
 
 #: Submissions in flight at once, as the issue's design notes suggest.
 CONCURRENCY = 64
