@@ -26,8 +26,8 @@ from mmsconf.emulators.mm7_http import (
     Reply,
     fault_reply,
 )
-from mmsconf.emulators.mm7_service import MM7Service
 from mmsconf.emulators.msgid import Msgid2Carrier
+from mmsconf.emulators.service import Service
 from mmsconf.emulators.trace import TraceRecorder
 
 
@@ -65,7 +65,7 @@ class ReportResult:
     tried: list[str] = field(default_factory=list)
 
 
-class MMSC(MM7Service):
+class MMSC(Service):
     def __init__(
         self,
         trace: TraceRecorder,
@@ -80,7 +80,7 @@ class MMSC(MM7Service):
         self.config = config or MmscConfig()
         codec = mm7.CodecConfig(namespace=self.config.namespace, mode=mm7.Mode.LENIENT)
         self.endpoint = MM7Endpoint(self, trace, {"/mm7": ("rs", self._on_submit)}, codec)
-        self.client = MM7Client(self, trace, codec)
+        self.client = self.add_client(MM7Client(self, trace, codec))
         self.rng = random.Random(self.config.seed)
         self._ids = itertools.count(1)
         self.report_targets: list[str] = []

@@ -32,8 +32,8 @@ from mmsconf.emulators.mm7_http import (
     Reply,
     fault_reply,
 )
-from mmsconf.emulators.mm7_service import MM7Service
 from mmsconf.emulators.msgid import Msgid1Carrier, Msgid2Carrier
+from mmsconf.emulators.service import Service
 from mmsconf.emulators.trace import TraceRecorder
 
 #: Header a farm server puts on a report it forwards to a peer, so the peer
@@ -119,7 +119,7 @@ def parse_module(msgid2: str) -> int | None:
     return int(head)
 
 
-class MMSGServer(MM7Service):
+class MMSGServer(Service):
     def __init__(
         self,
         trace: TraceRecorder,
@@ -147,7 +147,9 @@ class MMSGServer(MM7Service):
         mode = mm7.Mode.STRICT if self.config.strict else mm7.Mode.LENIENT
         self.codec = mm7.CodecConfig(namespace=self.config.namespace, mode=mode)
         self.endpoint = MM7Endpoint(self, trace, self._routes(), self.codec)
-        self.client = MM7Client(self, trace, self.codec, timeout_ms=self.config.request_timeout_ms)
+        self.client = self.add_client(
+            MM7Client(self, trace, self.codec, timeout_ms=self.config.request_timeout_ms)
+        )
         self._boot = f"{random.Random(seed * 1000 + module).getrandbits(16):04x}"
         self._seq = itertools.count(1)
         self._held_ids = itertools.count(1)
