@@ -27,9 +27,9 @@ from aiohttp.log import server_logger
 from aiohttp.web_protocol import RequestHandler, RequestPayloadError
 from multidict import CIMultiDict
 
-from mmsconf.emulators.ports import listen_port
 from mmsconf.emulators.service import Service
 from mmsconf.emulators.trace import TraceRecorder
+from mmsconf.emulators.transports.base import Arrival, ListenAddress
 
 SERVER_NAME = "mmsconf"
 
@@ -295,7 +295,7 @@ class HttpRequest:
     body: bytes
     peer: tuple[str, int]
     received_at: float = 0.0  # epoch seconds, when the head arrived
-    _record: Callable[[str, str | None, bool], None] | None = field(default=None, repr=False)
+    _arrival: Arrival | None = field(default=None, repr=False)
 
     def record(self, summary: str, *, protocol: str | None = None, stray: bool = False) -> None:
         """Record the request now, as ``summary``, before the handler does its work.
@@ -304,9 +304,8 @@ class HttpRequest:
         so the trace shows the request before what it caused. Otherwise the
         server records it with the answer's ``request_summary``. Once either way.
         """
-        if self._record is not None:
-            self._record(summary, protocol, stray)
-            self._record = None
+        if self._arrival is not None:
+            self._arrival.record(summary, protocol=protocol, stray=stray)
 
 
 @dataclass
@@ -353,7 +352,7 @@ class HttpServer:
         self.service = service
         self.trace = trace
         self.limits = limits or HttpLimits()
-        self._port = port
+        self._where = ListenAddress(service, port)
         self._mounts: dict[str, _Mount] = {}
         self._server: asyncio.base_events.Server | None = None
         self._web: web.Server | None = None
@@ -390,11 +389,11 @@ class HttpServer:
     # --- where ------------------------------------------------------------------------
     @property
     def port(self) -> int:
-        return self._port if self._port is not None else self.service.port
+        return self._where.port
 
     @property
     def address(self) -> tuple[str, int]:
-        return (self.service.host, self.port)
+        return self._where.address
 
     def url(self, path: str) -> str:
         return f"http://{self.service.host}:{self.port}{path}"
@@ -414,18 +413,12 @@ class HttpServer:
                 client_max_size=getattr(protocol, "_limits", self.limits).max_body,
             )
 
-        host = self.service.host
-        if not self.port:
-            chosen = listen_port(host)
-            if self._port is None:
-                self.service.port = chosen
-            else:
-                self._port = chosen
+        host, port = self._where.claim()
         self._web = _LimitedServer(self, self._handle, request_factory=make_request)
         self._server = await loop.create_server(
-            self._web, host, self.port, reuse_address=True, backlog=1024
+            self._web, host, port, reuse_address=True, backlog=1024
         )
-        self.trace.register(self.service.role, host, self.port, embedded=True)
+        self.trace.register(self.service.role, host, port, embedded=True)
 
     async def stop(self) -> None:
         self.trace.unregister(self.service.host, self.port)
@@ -472,22 +465,17 @@ class HttpServer:
         raw = raw_http_request(request.method, request.path_qs, pairs, body)
         plain = f"{request.method} {request.path}"
         mount = self._find(request.path)
+        arrival = Arrival(self.trace, peer, self.address, "HTTP", raw, at=arrived)
         if mount is None or request.method not in mount.methods:
-            self._record_in(peer, "HTTP", plain, raw, arrived, False)
+            arrival.record(plain)
             if mount is None:
                 return self._plain(peer, 404)
             return self._plain(peer, 405, [("Allow", ", ".join(sorted(mount.methods)))])
+        arrival.protocol = mount.protocol
         faults = self.service.faults if mount.faults else None
         if faults is not None and faults.drop:
-            self._record_in(peer, mount.protocol, f"{plain} (dropped)", raw, arrived, False)
+            arrival.record(f"{plain} (dropped)")
             return self._drop(request)
-        pending = [True]
-
-        def record_now(summary: str, protocol: str | None, stray: bool) -> None:
-            if pending:
-                pending.clear()
-                self._record_in(peer, protocol or mount.protocol, summary, raw, arrived, stray)
-
         inbound = HttpRequest(
             method=request.method,
             path=request.path,
@@ -497,32 +485,21 @@ class HttpServer:
             body=body,
             peer=peer,
             received_at=arrived,
-            _record=record_now,
+            _arrival=arrival,
         )
         try:
             answer = await mount.handler(inbound)
         except Exception:  # a handler bug: answer it as a server error, keep serving
             log.exception("%s: handler for %s failed", self.service.role, request.path)
             answer = HttpAnswer(500, request_summary=f"{plain} (handler failed)")
-        record_now(answer.request_summary or plain, answer.protocol, answer.stray)
+        arrival.settle(
+            answer.request_summary or plain, protocol=answer.protocol, stray=answer.stray
+        )
         if answer.drop:
             return self._drop(request)
         if faults is not None and faults.slow_ms:
             await asyncio.sleep(faults.slow_ms / 1000)  # the fault *is* the delay
         return self._send(peer, answer, answer.protocol or mount.protocol)
-
-    def _record_in(
-        self,
-        peer: tuple[str, int],
-        protocol: str,
-        summary: str,
-        raw: bytes,
-        at: float,
-        stray: bool,
-    ) -> None:
-        self.trace.record(
-            peer, self.address, protocol, summary, raw, at=at, listener=self.address, stray=stray
-        )
 
     def _drop(self, request: web.BaseRequest) -> web.Response:
         """Close without an answer; aiohttp's response object is never written."""
@@ -563,8 +540,9 @@ class HttpServer:
     ) -> web.Response:
         """An HTTP error for a request whose body was not taken; the connection then closes."""
         head = raw_http_request(request.method, request.path_qs, _header_pairs(request), b"")
-        summary = f"{request.method} {request.path} refused ({why})"
-        self._record_in(peer, "HTTP", summary, head, time.time(), False)
+        Arrival(self.trace, peer, self.address, "HTTP", head).record(
+            f"{request.method} {request.path} refused ({why})"
+        )
         self.service.events.emit("http_refused", why=why, peer=peer)
         response = self._plain(peer, status)
         response.force_close()
