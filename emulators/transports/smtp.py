@@ -46,8 +46,11 @@ class _Tape:
     """One connection's SMTP dialogue cut into lines (and messages) and recorded.
 
     Fed the bytes of each direction as they cross, in order: it follows the
-    dialogue far enough to know that a client line after a 334 is a
-    credential and that after a 354 the client sends a message, not lines.
+    dialogue far enough to know that after a 354 the client sends a message,
+    not lines, and that every client line from an AUTH command until the
+    server's final answer to it (anything but 334) is a credential. Counting
+    from the AUTH command, not from the 334 prompts, also masks the lines of
+    a client that sends its credentials before it is prompted.
     """
 
     def __init__(
@@ -67,7 +70,7 @@ class _Tape:
         self.data_cap = max_message + LINE_CAP
         self._from_client = bytearray()
         self._from_server = bytearray()
-        self._secrets = 0  # client lines still owed to 334 challenges
+        self._in_auth = False  # between a client's AUTH and the server's final answer
         self._in_message = False
         self._scanned = 0  # message bytes already searched for the end
 
@@ -75,8 +78,9 @@ class _Tape:
         self._from_server += data
         for line in self._lines(self._from_server, final=False):
             self._record(self.server, self.client, line, _text(line))
-            if line.startswith(b"334"):
-                self._secrets += 1
+            last = line[3:4] != b"-"  # the last line of a (multi-line) reply
+            if self._in_auth and last and not line.startswith(b"334"):
+                self._in_auth = False
             elif line.startswith(b"354"):
                 self._in_message, self._scanned = True, 0
 
@@ -92,12 +96,13 @@ class _Tape:
             if not lines:
                 return
             line = lines[0]
-            if self._secrets:
-                self._secrets -= 1
+            if self._in_auth:
                 self._record(self.client, self.server, line, "(credentials)", secret=True)
-            else:
-                said = _text(mask_secrets(line, self.protocol))
-                self._record(self.client, self.server, line, said)
+                continue
+            if line[:4].upper() == b"AUTH" and line[4:5] in (b" ", b"\t", b"\r", b"\n"):
+                self._in_auth = True  # its initial response, if any, goes to the masker
+            said = _text(mask_secrets(line, self.protocol))
+            self._record(self.client, self.server, line, said)
 
     def close(self) -> None:
         """The connection ended: what is left in a buffer crossed the wire too."""
