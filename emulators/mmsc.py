@@ -10,7 +10,6 @@ checks would. The report echoes the gateway's MSGID2 in the carrier the
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import random
 from dataclasses import dataclass, field
@@ -26,8 +25,9 @@ from mmsconf.emulators.mm7_http import (
     Reply,
     fault_reply,
 )
-from mmsconf.emulators.mm7_service import MM7Service
 from mmsconf.emulators.msgid import Msgid2Carrier
+from mmsconf.emulators.retry import Attempt, RetryPolicy, StoreAndForward
+from mmsconf.emulators.service import Service
 from mmsconf.emulators.trace import TraceRecorder
 
 
@@ -57,6 +57,15 @@ class Received:
 
 
 @dataclass
+class PendingReport:
+    """A report on its way to the farm: every server tried, and the last answer."""
+
+    report: mm7.DeliveryReportReq
+    tried: list[str]
+    outcome: Outcome | None = None
+
+
+@dataclass
 class ReportResult:
     target: str
     msgid2: str
@@ -65,7 +74,7 @@ class ReportResult:
     tried: list[str] = field(default_factory=list)
 
 
-class MMSC(MM7Service):
+class MMSC(Service):
     def __init__(
         self,
         trace: TraceRecorder,
@@ -80,7 +89,7 @@ class MMSC(MM7Service):
         self.config = config or MmscConfig()
         codec = mm7.CodecConfig(namespace=self.config.namespace, mode=mm7.Mode.LENIENT)
         self.endpoint = MM7Endpoint(self, trace, {"/mm7": ("rs", self._on_submit)}, codec)
-        self.client = MM7Client(self, trace, codec)
+        self.client = self.add_client(MM7Client(self, trace, codec))
         self.rng = random.Random(self.config.seed)
         self._ids = itertools.count(1)
         self.report_targets: list[str] = []
@@ -89,7 +98,15 @@ class MMSC(MM7Service):
         self.reports: list[ReportResult] = []
         self.hold_reports = False
         self._withheld: list[tuple[Received, mm7.Address | None]] = []
-        self._retry_now = asyncio.Event()
+        # Reports no server accepted yet (all down, or answering a temporary fault).
+        policy = RetryPolicy(
+            self.config.report_retry_initial_ms,
+            self.config.report_retry_max_ms,
+            self.config.report_expiry_ms,
+        )
+        self.store: StoreAndForward[PendingReport] = StoreAndForward(
+            self, policy, lambda held: self._one_round(held.item), f"{self.role} reports"
+        )
 
     @property
     def submit_url(self) -> str:
@@ -174,7 +191,7 @@ class MMSC(MM7Service):
             tried.append(target)
             outcome = await self.client.post(target, report)
         else:
-            outcome = await self._deliver(report, tried)
+            outcome = await self._deliver(PendingReport(report, tried))
         result = ReportResult(tried[-1], msgid2, recipient, outcome, tried)
         self.reports.append(result)
         self.events.emit(
@@ -189,25 +206,30 @@ class MMSC(MM7Service):
         self.rng.shuffle(pool)
         return pool
 
-    async def _deliver(self, report: mm7.DeliveryReportReq, tried: list[str]) -> Outcome:
-        """Random server first, then the others; again with backoff until one settles it."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.config.report_expiry_ms / 1000
-        delay_ms = self.config.report_retry_initial_ms
-        while True:
-            for url in self._pool():
-                tried.append(url)
-                outcome = await self.client.post(url, report)
-                # Accepted, or refused for good (2xxx, e.g. 2005): either way it is settled.
-                # A server that took it and is asked again answers 1000 and delivers once.
-                if outcome.ok or outcome.refused:
-                    return outcome
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                return outcome
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._retry_now.wait(), min(delay_ms / 1000, remaining))
-            delay_ms = min(delay_ms * 2, self.config.report_retry_max_ms)
+    async def _deliver(self, pending: PendingReport) -> Outcome:
+        """One round over the farm now; if no server settled it, held and retried with backoff.
+
+        Settled means accepted, or refused for good (2xxx, e.g. 2005). A server
+        that took it and is asked again answers 1000 and delivers it once.
+        """
+        attempt, error = await self._one_round(pending)
+        if attempt is Attempt.AGAIN:
+            held = self.store.hold(pending, "farm", tried=error)
+            await held.wait_settled()
+        assert pending.outcome is not None  # a round posts at least once
+        return pending.outcome
+
+    async def _one_round(self, pending: PendingReport) -> tuple[Attempt, str | None]:
+        """Random server first, then the others, until one settles the report."""
+        for url in self._pool():
+            pending.tried.append(url)
+            outcome = pending.outcome = await self.client.post(url, pending.report)
+            if outcome.ok:
+                return Attempt.DELIVERED, None
+            if outcome.refused:
+                return Attempt.REFUSED, f"MM7 status {outcome.status}"
+        assert pending.outcome is not None
+        return Attempt.AGAIN, pending.outcome.error or f"MM7 status {pending.outcome.status}"
 
     async def release_reports(self) -> None:
         """Send the reports withheld while ``hold_reports`` was set."""

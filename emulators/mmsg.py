@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import random
-import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,8 +31,9 @@ from mmsconf.emulators.mm7_http import (
     Reply,
     fault_reply,
 )
-from mmsconf.emulators.mm7_service import MM7Service
 from mmsconf.emulators.msgid import Msgid1Carrier, Msgid2Carrier
+from mmsconf.emulators.retry import Attempt, Held, RetryPolicy, StoreAndForward
+from mmsconf.emulators.service import Service
 from mmsconf.emulators.trace import TraceRecorder
 
 #: Header a farm server puts on a report it forwards to a peer, so the peer
@@ -80,18 +80,13 @@ class ControlRecord:
     sender: str
 
 
-@dataclass
-class Held:
-    """A report accepted by this server and not yet passed on."""
+@dataclass(frozen=True)
+class ReportForward:
+    """A delivery report this server took over: where it goes and with which headers."""
 
-    id: int
     report: mm7.DeliveryReportReq
     url: str
-    destination: str  # "SP" or "MMSG-<module>"
-    accepted_at: float
     headers: dict[str, str] = field(default_factory=dict)
-    attempts: int = 0
-    last_error: str | None = None
 
 
 class FarmDirectory:
@@ -119,7 +114,7 @@ def parse_module(msgid2: str) -> int | None:
     return int(head)
 
 
-class MMSGServer(MM7Service):
+class MMSGServer(Service):
     def __init__(
         self,
         trace: TraceRecorder,
@@ -147,17 +142,21 @@ class MMSGServer(MM7Service):
         mode = mm7.Mode.STRICT if self.config.strict else mm7.Mode.LENIENT
         self.codec = mm7.CodecConfig(namespace=self.config.namespace, mode=mode)
         self.endpoint = MM7Endpoint(self, trace, self._routes(), self.codec)
-        self.client = MM7Client(self, trace, self.codec, timeout_ms=self.config.request_timeout_ms)
+        self.client = self.add_client(
+            MM7Client(self, trace, self.codec, timeout_ms=self.config.request_timeout_ms)
+        )
         self._boot = f"{random.Random(seed * 1000 + module).getrandbits(16):04x}"
         self._seq = itertools.count(1)
-        self._held_ids = itertools.count(1)
         self.records: dict[tuple[str, str], ControlRecord] = {}
-        self.held: dict[int, Held] = {}
-        self.dead_letters: list[Held] = []
+        policy = RetryPolicy(
+            self.config.retry_initial_ms, self.config.retry_max_ms, self.config.report_expiry_ms
+        )
+        self.store: StoreAndForward[ReportForward] = StoreAndForward(
+            self, policy, self._pass_on, f"{self.role} reports", on_dead_letter=self._dead_lettered
+        )
         # Reports already taken over, so a retried forward is answered, not delivered twice.
         self._accepted_reports: set[tuple[str, str, str]] = set()
         self.counters: Counter[str] = Counter()
-        self._retry_now: asyncio.Event | None = None
 
     def _routes(self) -> dict:
         return {"/mm7": ("rs", self._on_submit), "/mm7/dr": ("vasp", self._on_report)}
@@ -390,6 +389,16 @@ class MMSGServer(MM7Service):
         return Reply(mm7.DeliveryReportRsp(transaction_id=tid, namespace=ns))
 
     # --- holding and retrying ----------------------------------------------------
+    @property
+    def held(self) -> dict[int, Held[ReportForward]]:
+        """Reports taken over and not yet passed on, by id."""
+        return self.store.held
+
+    @property
+    def dead_letters(self) -> list[Held[ReportForward]]:
+        """Reports given up after ``report_expiry_ms`` or refused for good; counted."""
+        return self.store.dead_letters
+
     def _hold(
         self,
         report: mm7.DeliveryReportReq,
@@ -397,66 +406,26 @@ class MMSGServer(MM7Service):
         destination: str,
         headers: dict[str, str] | None = None,
         tried: str | None = None,
-    ) -> Held:
-        held = Held(
-            next(self._held_ids),
-            report,
-            url,
-            destination,
-            time.monotonic(),
-            headers or {},
-            attempts=1 if tried else 0,
-            last_error=tried,
-        )
-        self.held[held.id] = held
-        self.spawn(self._deliver(held, wait_first=bool(tried)))
-        return held
+    ) -> Held[ReportForward]:
+        return self.store.hold(ReportForward(report, url, headers or {}), destination, tried=tried)
 
     def retry_now(self) -> None:
-        if self._retry_now is not None and self.held:
-            self._retry_now.set()
+        """A peer came back: what this server holds is tried again now."""
+        self.store.kick()
 
-    async def _deliver(self, held: Held, wait_first: bool) -> None:
-        delay_ms = self.config.retry_initial_ms
-        expiry_s = self.config.report_expiry_ms / 1000
-        if self._retry_now is None:
-            self._retry_now = asyncio.Event()
-        while True:
-            if wait_first:
-                remaining = expiry_s - (time.monotonic() - held.accepted_at)
-                if remaining <= 0:
-                    self._dead_letter(held, "expired")
-                    return
-                kick = self._retry_now
-                try:
-                    # Backoff, cut short when a peer comes back (the farm kicks us).
-                    await asyncio.wait_for(kick.wait(), min(delay_ms / 1000, remaining))
-                    if self._retry_now is kick:
-                        self._retry_now = asyncio.Event()
-                except TimeoutError:
-                    pass
-                delay_ms = min(delay_ms * 2, self.config.retry_max_ms)
-            wait_first = True
-            held.attempts += 1
-            outcome = await self.client.post(held.url, held.report, extra_headers=held.headers)
-            if outcome.ok:
-                self.held.pop(held.id, None)
-                self.counters[
-                    "delivered_to_sp" if held.destination == "SP" else "reports_forwarded"
-                ] += 1
-                self.events.emit("delivered", id=held.id, destination=held.destination)
-                return
-            held.last_error = outcome.error or f"MM7 status {outcome.status}"
-            if outcome.refused:
-                self._dead_letter(held, f"rejected with {outcome.status}")
-                return
+    async def _pass_on(self, held: Held[ReportForward]) -> tuple[Attempt, str | None]:
+        forward = held.item
+        outcome = await self.client.post(forward.url, forward.report, extra_headers=forward.headers)
+        if outcome.ok:
+            self.counters[
+                "delivered_to_sp" if held.destination == "SP" else "reports_forwarded"
+            ] += 1
+            return Attempt.DELIVERED, None
+        error = outcome.error or f"MM7 status {outcome.status}"
+        return (Attempt.REFUSED if outcome.refused else Attempt.AGAIN), error
 
-    def _dead_letter(self, held: Held, why: str) -> None:
-        self.held.pop(held.id, None)
-        held.last_error = f"{why}; last error: {held.last_error}"
-        self.dead_letters.append(held)
+    def _dead_lettered(self, held: Held[ReportForward], why: str) -> None:
         self.counters["dead_letters"] += 1
-        self.events.emit("dead_letter", id=held.id, destination=held.destination, why=why)
 
 
 ServerFactory = Callable[..., MMSGServer]

@@ -41,8 +41,8 @@ def candidate_ranges() -> list[range]:
     return [r for r in (range(LOWEST, low), range(high + 1, 65536)) if len(r) > 0]
 
 
-def _binds(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+def _binds(host: str, port: int, kind: socket.SocketKind = socket.SOCK_STREAM) -> bool:
+    with socket.socket(socket.AF_INET, kind) as s:
         # SO_REUSEADDR as the real listener will have it: a TIME_WAIT left by
         # an earlier run does not make a port unusable.
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -70,12 +70,14 @@ class PortAllocator:
         self._span = len(ports)
         self._lock = threading.Lock()
 
-    def take(self, *hosts: str) -> int:
-        """A port that binds on every one of ``hosts`` right now."""
+    def take(self, *hosts: str, udp: bool = False) -> int:
+        """A port that binds on every one of ``hosts`` right now (for UDP too, with ``udp``:
+        a DNS server listens on one port over both)."""
+        kinds = (socket.SOCK_STREAM, socket.SOCK_DGRAM) if udp else (socket.SOCK_STREAM,)
         with self._lock:
             for _ in range(self._span):
                 port = next(self._order)
-                if all(_binds(h, port) for h in hosts):
+                if all(_binds(h, port, k) for h in hosts for k in kinds):
                     return port
         raise NoFreePort(hosts)
 
@@ -83,9 +85,10 @@ class PortAllocator:
 _allocator: PortAllocator | None = None
 
 
-def listen_port(*hosts: str) -> int:
-    """A listening port for ``hosts`` that no client socket will have taken."""
+def listen_port(*hosts: str, udp: bool = False) -> int:
+    """A listening port for ``hosts`` that no client socket will have taken
+    (``udp``: free for UDP as well as TCP)."""
     global _allocator
     if _allocator is None:
         _allocator = PortAllocator()
-    return _allocator.take(*hosts)
+    return _allocator.take(*hosts, udp=udp)

@@ -1,9 +1,11 @@
 """The lifecycle every emulator shares: start/stop/address, events, fault knobs.
 
-An emulator is an asyncio service. ``await start()`` returns once it is
-listening; ``await stop()`` releases everything; ``go_down()`` and
-``come_up()`` close and reopen its listening socket while it keeps what it
-had accepted, which is how scenarios kill and restart a peer.
+An emulator is an asyncio service that owns parts: listeners (an HTTP
+server, a UDP socket, an SMTP server, ...) and clients. ``await start()``
+returns once every listener is listening; ``await stop()`` releases
+everything; ``go_down()`` and ``come_up()`` close and reopen the listeners
+on the same ports while the service keeps what it had accepted, which is
+how scenarios kill and restart a peer.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import asyncio
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 
 @dataclass
@@ -88,8 +90,26 @@ class EventLog:
                 continue
 
 
+class Part(Protocol):
+    """A listener or a client a Service owns: something that opens and releases sockets."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+P = TypeVar("P", bound=Part)
+
+
 class Service:
-    """Base of every emulator. Subclasses implement ``_listen`` and ``_close``."""
+    """Base of every emulator: one lifecycle over the parts it owns.
+
+    Listeners (``add_listener``) are opened by ``start()`` and ``come_up()``
+    and closed by ``go_down()`` and ``stop()``; a listener that bound port 0
+    keeps the port it got, so ``come_up()`` answers where it did before.
+    Clients (``add_client``) open their connections on demand and are closed
+    by ``stop()`` only: a service that is down still delivers what it holds.
+    """
 
     role: str = "service"
 
@@ -102,6 +122,28 @@ class Service:
         self.running = False
         self.listening = False
         self._tasks: set[asyncio.Task] = set()
+        self._listeners: list[Part] = []
+        self._clients: list[Part] = []
+
+    def add_listener(self, part: P) -> P:
+        """Own ``part``: opened with the service, closed when it goes down or stops."""
+        if self.running:
+            raise RuntimeError(f"{self!r}: add listeners before start()")
+        self._listeners.append(part)
+        return part
+
+    def add_client(self, part: P) -> P:
+        """Own ``part``: closed when the service stops (it may be added while running)."""
+        self._clients.append(part)
+        return part
+
+    @property
+    def listeners(self) -> tuple[Part, ...]:
+        return tuple(self._listeners)
+
+    @property
+    def clients(self) -> tuple[Part, ...]:
+        return tuple(self._clients)
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task:
         """Run ``coro`` in the background; ``stop()`` cancels what is still running."""
@@ -115,42 +157,50 @@ class Service:
         return (self.host, self.port)
 
     async def start(self) -> None:
-        await self._listen()
+        await self._open_listeners()
         self.running = True
         self.listening = True
 
     async def stop(self) -> None:
         if self.listening:
-            await self._close()
+            await self._close_listeners()
         self.listening = False
         self.running = False
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self._shutdown()
+        for client in reversed(self._clients):
+            await client.stop()
 
     async def go_down(self) -> None:
-        """Stop answering (socket closed) but keep state, as a crashed-then-restarted box would."""
+        """Stop answering (sockets closed) but keep state, as a crashed-then-restarted box would."""
         if self.listening:
-            await self._close()
+            await self._close_listeners()
             self.listening = False
             self.events.emit("down")
 
     async def come_up(self) -> None:
         if not self.listening:
-            await self._listen()
+            await self._open_listeners()
             self.listening = True
             self.events.emit("up")
 
-    async def _listen(self) -> None:  # binds self.host/self.port, sets self.port if it was 0
-        raise NotImplementedError
+    async def _open_listeners(self) -> None:
+        """All or nothing: a listener that cannot bind closes the ones opened before it."""
+        opened: list[Part] = []
+        try:
+            for part in self._listeners:
+                await part.start()
+                opened.append(part)
+        except BaseException:
+            for part in reversed(opened):
+                await part.stop()
+            raise
 
-    async def _close(self) -> None:
-        raise NotImplementedError
-
-    async def _shutdown(self) -> None:
-        """Release what outlives the listening socket (client sessions, tasks)."""
+    async def _close_listeners(self) -> None:
+        for part in reversed(self._listeners):
+            await part.stop()
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.role} {self.host}:{self.port}>"

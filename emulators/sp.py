@@ -25,7 +25,6 @@ from mmsconf.emulators.mm7_http import (
     Reply,
     fault_reply,
 )
-from mmsconf.emulators.mm7_service import MM7Service
 from mmsconf.emulators.msgid import Msgid1Carrier
 from mmsconf.emulators.service import Service
 from mmsconf.emulators.trace import TraceRecorder
@@ -99,7 +98,7 @@ class Tracking:
         return {k: n for k, n in counts.items() if n > 1}
 
 
-class ServiceProvider(MM7Service):
+class ServiceProvider(Service):
     def __init__(
         self,
         trace: TraceRecorder,
@@ -118,7 +117,7 @@ class ServiceProvider(MM7Service):
         codec = mm7.CodecConfig(namespace=self.config.namespace, mode=mm7.Mode.LENIENT)
         self.endpoint = MM7Endpoint(self, trace, {"/mm7/dr": ("vasp", self._on_report)}, codec)
         self.codec = codec
-        self.client = MM7Client(self, trace, codec)
+        self.client = self.add_client(MM7Client(self, trace, codec))
         self._other_clients: dict[str, MM7Client] = {}
         self.targets: list[str] = []
         self.rng = random.Random(self.config.seed)
@@ -136,18 +135,14 @@ class ServiceProvider(MM7Service):
     def report_url(self) -> str:
         return self.endpoint.url("/mm7/dr")
 
-    async def _shutdown(self) -> None:
-        await super()._shutdown()
-        for client in self._other_clients.values():
-            await client.close()
-
     def _client_from(self, host: str | None) -> MM7Client:
         """A client bound to another local address: a source the gateway does not expect."""
         if host is None or host == self.host:
             return self.client
         if host not in self._other_clients:
             stand_in = Service(f"{self.role}@{host}", host)
-            self._other_clients[host] = MM7Client(stand_in, self.trace, self.codec)
+            # Owned by the SP all the same: closed when the SP stops.
+            self._other_clients[host] = self.add_client(MM7Client(stand_in, self.trace, self.codec))
         return self._other_clients[host]
 
     # --- submitting -------------------------------------------------------

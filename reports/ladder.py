@@ -71,20 +71,26 @@ def offset_ms(event: TraceEvent, t0: float) -> str:
 
 
 def _addresses(events: Sequence[TraceEvent]) -> dict[str, list[Endpoint]]:
-    """Every address each role used, the one it was reached at first.
+    """Every address each role used, the one it listens at first.
 
     A client speaks from a fresh ephemeral port per connection, and replies
-    go back to that port, so "was a destination" proves nothing. The side
-    that received the first message on a connection is the listener (true
-    of HTTP, DNS, SIP requests), and its address is what identifies the role.
+    go back to that port, so "was a destination" proves nothing, and neither
+    does "spoke first" (an SMTP server greets first). An event that names its
+    listener says which end that is. For a connection none of whose events
+    does, the side that received its first message is taken as the listener
+    (true of HTTP, DNS, SIP requests).
     """
     listening: dict[str, dict[Endpoint, None]] = {}
     other: dict[str, dict[Endpoint, None]] = {}
+    told = {e.stream for e in events if e.listening_end is not None}
     streams: set[str] = set()
     for e in events:
-        if e.stream not in streams:
-            streams.add(e.stream)
-            listening.setdefault(e.dst.role, {}).setdefault(e.dst, None)
+        end = e.listening_end
+        if end is None and e.stream not in told and e.stream not in streams:
+            end = e.dst
+        streams.add(e.stream)
+        if end is not None:
+            listening.setdefault(end.role, {}).setdefault(end, None)
         other.setdefault(e.src.role, {}).setdefault(e.src, None)
         other.setdefault(e.dst.role, {}).setdefault(e.dst, None)
     out: dict[str, list[Endpoint]] = {}
@@ -101,7 +107,9 @@ def _colour(protocol: str) -> str:
 
 
 def _label(event: TraceEvent, t0: float) -> str:
-    return f"{offset_ms(event, t0)}  {event.protocol} {event.summary}"
+    # A stray message (not this scenario's) is drawn, and says so.
+    stray = "[stray] " if event.stray else ""
+    return f"{offset_ms(event, t0)}  {stray}{event.protocol} {event.summary}"
 
 
 def _clip(text: str, limit: int) -> str:

@@ -249,6 +249,24 @@ def _us(t: float) -> int:
     return max(round(t * 1_000_000), 0)
 
 
+def _ends(items: list[_Leg]) -> tuple[_Addr, _Addr]:
+    """(client, server) of one connection: the SYN goes from the one to the other.
+
+    The events say which end listens when they can. Otherwise the client is
+    the first to speak, unless that first message is a server's greeting.
+    """
+    for src, dst, event in items:
+        end = event.listening_end
+        if end is event.src:
+            return dst, src
+        if end is event.dst:
+            return src, dst
+    first_src, first_dst, first = items[0]
+    if _GREETING.match(first.raw):
+        return first_dst, first_src
+    return first_src, first_dst
+
+
 class _TcpConversation:
     """One TCP connection: the events on one 4-tuple, with the TCP they imply."""
 
@@ -260,12 +278,7 @@ class _TcpConversation:
     ) -> None:
         self.items = items
         self.index = index
-        first_src, first_dst, first = items[0]
-        # The client opens the connection: normally the first to speak,
-        # unless that first message is a server's greeting.
-        client, server = first_src, first_dst
-        if _GREETING.match(first.raw):
-            client, server = server, client
+        client, server = _ends(items)
         self.client, self.server = client, server
         hc, hs = hosts.pair(client[0], server[0])
         self.hosts = {client: hc, server: hs}

@@ -111,12 +111,6 @@ class EchoService(Service):
     def url(self) -> str:
         return self.endpoint.url("/mm7")
 
-    async def _listen(self) -> None:
-        await self.endpoint.listen()
-
-    async def _close(self) -> None:
-        await self.endpoint.close()
-
     async def _on_submit(self, inbound: Inbound) -> Reply:
         self.handled += 1
         req = inbound.message

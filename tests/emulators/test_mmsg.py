@@ -298,8 +298,8 @@ def test_report_held_while_the_issuer_is_down_is_delivered_when_it_returns(
             assert len(s181.held) == 1
             held = next(iter(s181.held.values()))
             assert held.destination == "MMSG-180"
-            assert held.url == s180.report_url
-            assert held.headers == {FORWARDED_BY: "181"}
+            assert held.item.url == s180.report_url
+            assert held.item.headers == {FORWARDED_BY: "181"}
             assert held.last_error is not None
             assert accounting(farm) == (1, 1)
 
@@ -391,7 +391,7 @@ def test_report_held_while_the_sp_is_down_is_retried_and_delivered_once(
             await n.mmscs["A"].release_reports()
             assert n.mmscs["A"].reports[0].outcome.ok  # 180 accepted it for the SP
             (held,) = s180.held.values()
-            assert held.destination == "SP" and held.url == sp_url
+            assert held.destination == "SP" and held.item.url == sp_url
 
             await wait(s180.events, lambda: failed_posts_to(s180, sp_url) >= 2, "two failed tries")
             assert n.sp.reports == [] and len(s180.held) == 1

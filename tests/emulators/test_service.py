@@ -162,3 +162,64 @@ def test_wait_for_wakes_on_a_later_event_and_returns_at_once_when_already_true()
         await log.wait_for(lambda lg: bool(lg.of("report")), 0, "report")
 
     asyncio.run(scenario())
+
+
+class Recording:
+    """A part that notes its start and stop calls (the lifecycle's bookkeeping, no sockets)."""
+
+    def __init__(self, name: str, log: list[str], fail: bool = False) -> None:
+        self.name, self.log, self.fail = name, log, fail
+
+    async def start(self) -> None:
+        if self.fail:
+            raise OSError(f"{self.name} cannot bind")
+        self.log.append(f"start {self.name}")
+
+    async def stop(self) -> None:
+        self.log.append(f"stop {self.name}")
+
+
+def test_listeners_follow_down_and_up_clients_only_stop():
+    async def scenario() -> None:
+        log: list[str] = []
+        service = Service("S", "127.0.41.20")
+        a = service.add_listener(Recording("a", log))
+        service.add_listener(Recording("b", log))
+        service.add_client(Recording("client", log))
+        await service.start()
+        with pytest.raises(RuntimeError, match="before start"):
+            service.add_listener(Recording("late", log))
+        late_client = service.add_client(Recording("late client", log))  # clients may come later
+        await service.go_down()
+        await service.come_up()
+        await service.stop()
+        assert log == [
+            "start a",
+            "start b",
+            "stop b",
+            "stop a",
+            "start a",
+            "start b",
+            "stop b",
+            "stop a",
+            "stop late client",
+            "stop client",
+        ]
+        assert service.listeners[0] is a and late_client in service.clients
+        assert [e.kind for e in service.events.all()] == ["down", "up"]
+
+    asyncio.run(scenario())
+
+
+def test_a_listener_that_fails_to_start_closes_the_ones_before_it():
+    async def scenario() -> None:
+        log: list[str] = []
+        service = Service("S", "127.0.41.21")
+        service.add_listener(Recording("a", log))
+        service.add_listener(Recording("b", log, fail=True))
+        with pytest.raises(OSError, match="b cannot bind"):
+            await service.start()
+        assert log == ["start a", "stop a"]
+        assert not service.running and not service.listening
+
+    asyncio.run(scenario())

@@ -83,11 +83,11 @@ def dead_letter_keys(net: ReportRoutingNet) -> dict[tuple[str, str], str]:
 
 
 def _key_of(held: Held, server: MMSGServer, servers: dict[int, MMSGServer]) -> tuple[str, str]:
-    recipient = held.report.recipient.value
+    recipient = held.item.report.recipient.value
     if held.destination == "SP":  # already rewritten to MSGID1 by the issuing server
-        return (held.report.message_id, recipient)
-    msgid2 = server.msgid2_of(held.report)  # on its way to the issuing server
-    owner = servers[server.report_owner(held.report, msgid2) or 0]
+        return (held.item.report.message_id, recipient)
+    msgid2 = server.msgid2_of(held.item.report)  # on its way to the issuing server
+    owner = servers[server.report_owner(held.item.report, msgid2) or 0]
     return (owner.records[(msgid2, recipient)].msgid1, recipient)
 
 

@@ -283,3 +283,69 @@ def test_control_characters_and_surrogates_do_not_break_the_files(
     assert "bad \\udcff byte" in text
     json.loads(out["cucumber"].read_text(encoding="utf-8"))
     ET.parse(out["junit"])
+
+
+# --- which side listens -------------------------------------------------------
+
+
+def _smtp_then_http(*, listener: bool) -> list[TraceEvent]:
+    """MMSC-A relays to MMSC-B over SMTP (B greets first), then takes a POST at its own port.
+
+    ``listener``: each event names the listening end, as the transports record it.
+    """
+    smtp_server = Endpoint("MMSC-B", "127.0.2.2", 2525)
+    relay = Endpoint("MMSC-A", "127.0.2.1", 41234)
+    http_server = Endpoint("MMSC-A", "127.0.2.1", 8080)
+    sp = Endpoint("SP", "127.0.0.10", 40001)
+    lines = [
+        (smtp_server, relay, b"554 mmsc-b.example no service for you\r\n", smtp_server),
+        (relay, smtp_server, b"QUIT\r\n", smtp_server),
+        (smtp_server, relay, b"221 Bye\r\n", smtp_server),
+        (sp, http_server, b"POST /mm7 HTTP/1.1\r\n\r\n", http_server),
+        (http_server, sp, b"HTTP/1.1 200 OK\r\n\r\n", http_server),
+    ]
+    return [
+        TraceEvent(
+            n,
+            1000.0 + n / 1000,
+            src,
+            dst,
+            "SMTP" if n <= 3 else "MM7",
+            "tcp",
+            raw.decode().strip(),
+            raw,
+            listener=(where.host, where.port) if listener else None,
+        )
+        for n, (src, dst, raw, where) in enumerate(lines, 1)
+    ]
+
+
+def _role_addresses(events: list[TraceEvent]) -> dict[str, str]:
+    frag = lxml.html.fragment_fromstring(render_ladder(events), create_parent="div")
+    roles = frag.xpath(".//g[@class='role']")
+    return {g.xpath("text[1]")[0].text: g.xpath("text[2]")[0].text for g in roles}
+
+
+def test_ladder_shows_the_listening_address_when_the_server_speaks_first() -> None:
+    # A 554 greeting: no pattern recognises it as one; only `listener` tells.
+    shown = _role_addresses(_smtp_then_http(listener=True))
+    assert shown == {
+        "MMSC-B": "127.0.2.2:2525",
+        "MMSC-A": "127.0.2.1:8080 (+1)",  # where it listens, not its relay's source port
+        "SP": "127.0.0.10:40001",
+    }
+
+
+def test_ladder_without_listener_falls_back_to_the_first_receiver() -> None:
+    # The old guess, kept for traces that do not say: wrong for a server that
+    # speaks first, and the reason the recorder now names the listener.
+    shown = _role_addresses(_smtp_then_http(listener=False))
+    assert shown["MMSC-A"] == "127.0.2.1:41234 (+1)"
+
+
+def test_ladder_marks_stray_messages() -> None:
+    event = _event(1, 0.0, "SP", "MMSG")
+    stray = TraceEvent(**{**event.__dict__, "seq": 2, "stray": True})
+    frag = lxml.html.fragment_fromstring(render_ladder([event, stray]), create_parent="div")
+    labels = [a.text_content() for a in frag.xpath(f".//*[{_cls('msg')}]//a")]
+    assert "[stray]" not in labels[0] and "[stray] MM7" in labels[1]

@@ -482,3 +482,49 @@ def test_messages_stamped_at_the_epoch_still_fit_the_format() -> None:
     read = rdpcap_bytes(pcap_bytes(events)[0])
     assert len(read) == 1 + 6 + 1 + 1  # UDP, handshake and teardown, data, its ACK
     assert min(p.time for p in read) == 0
+
+
+# --- which side listens -------------------------------------------------------
+
+
+def _smtp_shaped(*, listener: bool, greeting: bytes) -> list[TraceEvent]:
+    """The server (MMSC, port 2525) speaks first; the events may name it as the listener."""
+    client = Endpoint("MMSG-180", "127.0.1.80", 40100)
+    lines = [
+        (MMSC, client, greeting),
+        (client, MMSC, b"EHLO mmsg.example\r\n"),
+        (MMSC, client, b"250 mmsc.example\r\n"),
+        (client, MMSC, b"QUIT\r\n"),
+        (MMSC, client, b"221 Bye\r\n"),
+    ]
+    where = (MMSC.host, MMSC.port) if listener else None
+    return [
+        TraceEvent(n, T0 + n / 1000, s, d, "SMTP", "tcp", "x", raw, listener=where)
+        for n, (s, d, raw) in enumerate(lines, 1)
+    ]
+
+
+def _syn(events: list[TraceEvent]) -> Packet:
+    read = rdpcap_bytes(pcap_bytes(events)[0])
+    (syn,) = [p for p in read if p[TCP].flags == "S"]
+    return syn
+
+
+@pytest.mark.parametrize(
+    "greeting",
+    [b"220 mmsc.example ESMTP\r\n", b"554 5.3.2 mmsc.example busy, try later\r\n"],
+)
+def test_the_syn_goes_to_the_listener_the_events_name(greeting: bytes) -> None:
+    syn = _syn(_smtp_shaped(listener=True, greeting=greeting))
+    assert (syn[IP].dst, syn[TCP].dport) == (MMSC.host, MMSC.port)
+    assert syn[TCP].sport == 40100
+
+
+def test_without_listener_only_a_recognised_greeting_turns_the_syn_around() -> None:
+    # The fallback guess: a 220 greeting is known to come from the server...
+    syn = _syn(_smtp_shaped(listener=False, greeting=b"220 mmsc.example ESMTP\r\n"))
+    assert syn[TCP].dport == MMSC.port
+    # ... a 554 greeting is not, and the guess gets the SYN backwards: the reason
+    # the recorder names the listener.
+    syn = _syn(_smtp_shaped(listener=False, greeting=b"554 busy\r\n"))
+    assert syn[TCP].dport == 40100

@@ -4,7 +4,10 @@ A bad Authorization header (wrong, missing, malformed) or an unknown VASPID
 gets the protocol's answer (HTTP 401 or 500 with Fault 4001/4007) and nothing
 reaches an MMSC. After runs that carried the real credentials, neither the
 SP's password nor its Basic token appears in the trace, the logs, or any
-file of the report the CLI writes.
+file of the report the CLI writes. The same holds for SMTP AUTH (PLAIN,
+LOGIN with and without an initial response), HTTP Digest and SIP Digest,
+over the transports the coming areas use: not in the trace, the report's
+page or its pcaps.
 """
 
 from __future__ import annotations
@@ -21,13 +24,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiosmtpd.smtp import AuthResult
 
 from mmsconf.emulators.codecs import mm7
 from mmsconf.emulators.mm7_http import Credentials, MM7Client
 from mmsconf.emulators.service import Service
 from mmsconf.emulators.trace import TraceRecorder
+from mmsconf.emulators.transports.http_client import HttpClient
+from mmsconf.emulators.transports.http_server import HttpAnswer, HttpServer
+from mmsconf.emulators.transports.smtp import SmtpClient, SmtpServer
+from mmsconf.emulators.transports.udp import UdpAnswer, UdpClient, UdpHandled, UdpServer
 from mmsconf.fixtures.profile import load_profile
 from mmsconf.fixtures.report_routing import ReportRoutingNet
+from mmsconf.reports.model import RunResult, ScenarioResult
+from mmsconf.reports.write import write_report
 
 PASSWORD = "sp-secret"
 TOKEN = base64.b64encode(b"sp001:sp-secret").decode()  # c3AwMDE6c3Atc2VjcmV0
@@ -206,3 +216,168 @@ def test_no_secret_in_the_report_the_cli_writes(tmp_path: Path) -> None:
         ]
     )
     assert not found, found
+
+
+# --- SMTP AUTH, HTTP Digest and SIP Digest: the trace, the report and the pcaps ---------
+
+SMTP_USER, SMTP_PASSWORD = "mmsc-a-relay", "smtp-s3cret-pw"
+DIGEST_USER, SIP_USER = "digest-user-7", "sip-alice-9"
+HTTP_DIGEST = (
+    f'Digest username="{DIGEST_USER}", realm="mm7", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", '
+    'uri="/status", qop=auth, nc=00000001, cnonce="0a4f113b", '
+    'response="6629fae49393a05397450978507c4ef1", opaque="5ccc069c403ebaf9f0171e9517f40e41"'
+)
+SIP_DIGEST = (
+    f'Digest username="{SIP_USER}", realm="ims.example", nonce="84a4cc6f3082121f32b42a2187831a9e", '
+    'uri="sip:+8613900000002@ims.example", response="7587245234b3434cc3412213e5f113a5", '
+    'algorithm=MD5, cnonce="f2b5a1c9", qop=auth, nc=00000002'
+)
+#: Every piece of the credentials above that must not survive anywhere.
+NEW_SECRETS = (
+    SMTP_PASSWORD,
+    b64(f"\0{SMTP_USER}\0{SMTP_PASSWORD}".encode()),  # AUTH PLAIN
+    b64(SMTP_USER.encode()),  # AUTH LOGIN: the user, initial response or continuation
+    b64(SMTP_PASSWORD.encode()),  # AUTH LOGIN: the password, a continuation
+    DIGEST_USER,
+    "6629fae49393a05397450978507c4ef1",
+    "dcd98b7102dd2f0e8b11d0f600bfb0c093",
+    "0a4f113b",
+    SIP_USER,
+    "7587245234b3434cc3412213e5f113a5",
+    "84a4cc6f3082121f32b42a2187831a9e",
+    "f2b5a1c9",
+)
+
+
+def new_leaks(texts: Iterable[tuple[str, bytes | str]]) -> list[str]:
+    found = []
+    for where, text in texts:
+        data = text.encode("utf-8", "replace") if isinstance(text, str) else text
+        found += [f"{where}: {s}" for s in NEW_SECRETS if s.encode() in data]
+    return found
+
+
+def sip_message(header: str) -> bytes:
+    return (
+        "MESSAGE sip:+8613900000002@ims.example SIP/2.0\r\n"
+        "Via: SIP/2.0/UDP 127.0.13.1:5060;branch=z9hG4bK776asdhds\r\n"
+        "From: <sip:ppg@ims.example>;tag=49583\r\nTo: <sip:+8613900000002@ims.example>\r\n"
+        "Call-ID: a84b4c76e66710@127.0.13.1\r\nCSeq: 2 MESSAGE\r\n"
+        f"{header}: {SIP_DIGEST}\r\nContent-Length: 0\r\n\r\n"
+    ).encode()
+
+
+async def every_kind_of_credential(trace: TraceRecorder) -> None:
+    """Real exchanges carrying each credential, recorded by listeners and by clients."""
+
+    class Inbox:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            return "250 queued"
+
+    def check(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
+        return AuthResult(success=data.password == SMTP_PASSWORD.encode())
+
+    async def status(_request: Any) -> Any:
+        return HttpAnswer(200, [("Content-Type", "text/plain")], b"ok")
+
+    async def sip(datagram: Any) -> Any:
+        return UdpHandled("MESSAGE", [UdpAnswer(b"SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n")])
+
+    # Two of each server: one our trace records itself (embedded), one it sees only
+    # through the client (external; the server's own recorder is thrown away).
+    elsewhere = TraceRecorder()
+    servers: list[Service] = []
+    where: list[tuple[tuple[str, int], tuple[str, int], tuple[str, int]]] = []
+    for n, recorder in enumerate((trace, elsewhere)):
+        service = Service("MMSC-B" if n == 0 else "SUT", f"127.0.13.{10 + n}")
+        mail = service.add_listener(
+            SmtpServer(service, recorder, Inbox(), protocol="MM4", authenticator=check)
+        )
+        web = service.add_listener(HttpServer(service, recorder, port=0))
+        web.mount("/status", status, methods=("GET",), protocol="STATUS")
+        push = service.add_listener(UdpServer(service, recorder, "SIP", sip, port=0))
+        await service.start()
+        servers.append(service)
+        where.append((mail.address, web.address, push.address))
+    for address in where[1]:
+        trace.register("SUT", *address, embedded=False)
+    caller = Service("MMSC-A", "127.0.13.1")
+    smtp = caller.add_client(SmtpClient(caller, trace, protocol="MM4"))
+    http = caller.add_client(HttpClient(caller, trace))
+    udp = caller.add_client(UdpClient(caller, trace, "SIP"))
+    try:
+        for smtp_at, web_at, sip_at in where:
+            sent = await smtp.send(
+                *smtp_at, "a@x", ["b@y"], b"hi\r\n", credentials=(SMTP_USER, SMTP_PASSWORD)
+            )
+            assert sent.ok, sent
+            session = await smtp.connect(*smtp_at)
+            await session.smtp.ehlo()
+            assert (await session.smtp.auth_login(SMTP_USER, SMTP_PASSWORD)).code == 235
+            await session.close()
+            for header in ("Authorization", "Proxy-Authorization"):
+                got = await http.get(
+                    f"http://{web_at[0]}:{web_at[1]}/status", headers={header: HTTP_DIGEST}
+                )
+                assert got.status == 200, got
+                answer = await udp.exchange(sip_at, sip_message(header))
+                assert answer.answer is not None, answer
+        # AUTH LOGIN with the user name as a continuation too, from a raw client.
+        reader, writer = await asyncio.open_connection(*where[0][0])
+        for line in (
+            b"EHLO raw",
+            b"AUTH LOGIN",
+            b64(SMTP_USER.encode()).encode(),
+            b64(SMTP_PASSWORD.encode()).encode(),
+            b"QUIT",
+        ):
+            writer.write(line + b"\r\n")
+        assert b"235 " in await asyncio.wait_for(reader.read(), WAIT_MS / 1000)
+        writer.close()
+    finally:
+        await caller.stop()
+        for service in servers:
+            await service.stop()
+
+
+def test_smtp_auth_and_digest_credentials_survive_nowhere(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    trace = TraceRecorder()
+    asyncio.run(every_kind_of_credential(trace))
+    events = trace.events()
+    raws = b"".join(e.raw for e in events)
+    # What was sent really was there, masked: each kind at least once.
+    assert b"AUTH PLAIN ********\r\n" in raws and b"AUTH LOGIN ********\r\n" in raws
+    assert sum(1 for e in events if e.summary == "(credentials)") >= 4
+    assert b"Authorization: Digest ********\r\n" in raws
+    assert b"Proxy-Authorization: Digest ********\r\n" in raws
+    assert b'Authorization: Digest username="********", realm="********"' in raws
+    assert b'Proxy-Authorization: Digest username="********"' in raws
+    assert {e.protocol for e in events} >= {"MM4", "STATUS", "SIP"}
+    texts: list[tuple[str, bytes | str]] = [
+        item
+        for e in events
+        for item in ((f"#{e.seq} raw", e.raw), (f"#{e.seq} summary", e.summary))
+    ]
+    scenario = ScenarioResult(
+        nodeid="security::credentials",
+        feature_name="credentials",
+        feature_file="security.feature",
+        feature_description="",
+        name="every kind of credential",
+        line=1,
+        area="report_routing",
+        clauses=[],
+        tags=[],
+        verdict="passed",
+        trace=events,
+    )
+    run = RunResult(0.0, 1.0, "reference", None, 5, [scenario], [])
+    written = write_report(run, tmp_path / "report")
+    files = [written["html"], *written["pcaps"]]  # type: ignore[misc]
+    assert len(files) == 2 and all(Path(f).stat().st_size for f in files)
+    texts += [(str(f), Path(f).read_bytes()) for f in files]
+    texts += [(f"log {r.name}", logging.Formatter().format(r)) for r in caplog.records]
+    assert new_leaks(texts) == []
