@@ -78,10 +78,11 @@ def test_the_harness_verdict_and_name_win_over_pytest_outcome() -> None:
     # saw the call fail; and it knows the scenario's display name.
     terminal = FakeTerminal(tty=False)
     verdicts = {"f.py::test_reports_go_home": "error"}
+    names = {"f.py::test_reports_go_home": "Reports go home [state=Rejected]"}
     progress = Progress(
         terminal,
-        verdict_of=verdicts.get,
-        name_of={"f.py::test_reports_go_home": "Reports go home [state=Rejected]"}.get,
+        verdict_of=lambda config, nodeid: verdicts.get(nodeid),
+        name_of=lambda config, nodeid: names.get(nodeid),
     )
     _run(progress, TESTS[1:2])
     assert terminal.text == (
@@ -158,11 +159,17 @@ def test_in_a_real_pytest_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]
         )
     )
     terminal = FakeTerminal(tty=False)
+    configs: list[object] = []
+
+    def verdict_of(config: pytest.Config | None, nodeid: str) -> None:
+        configs.append(config)  # where the harness would look its verdict up
+
     code = pytest.main(
         [str(tmp_path), "-p", "no:cacheprovider", "-p", "no:mmsconf", "--import-mode=importlib"],
-        plugins=[Progress(terminal)],
+        plugins=[Progress(terminal, verdict_of=verdict_of)],
     )
     assert code == pytest.ExitCode.TESTS_FAILED
+    assert len(configs) == 3 and all(isinstance(c, pytest.Config) for c in configs)
     assert terminal.text.splitlines() == [
         "scenario 1 of 3 passed: one (1 passed, 0 failed, 0 skipped, 0 error)",
         "scenario 2 of 3 failed: two (1 passed, 1 failed, 0 skipped, 0 error)",
