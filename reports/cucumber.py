@@ -10,19 +10,25 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .evidence import evidence_lines
+from .ids import display_names
 from .model import RunResult, ScenarioResult, StepResult, gherkin_tag
 
 _NS = 1_000_000_000
 
 
 def to_cucumber(run: RunResult) -> list[dict[str, Any]]:
-    """One feature per feature file, in the order the run first met them."""
+    """One feature per feature file, in the order the run first met them.
+
+    An outline row is named with its example values, as in the page. A run
+    with no scenario gives ``[]``, which Cucumber readers accept.
+    """
     features: dict[str, dict[str, Any]] = {}
-    for scenario in run.scenarios:
+    for scenario, name in zip(run.scenarios, display_names(run.scenarios), strict=True):
         feature = features.get(scenario.feature_file)
         if feature is None:
             feature = features[scenario.feature_file] = _feature(scenario)
-        feature["elements"].append(_scenario(scenario, feature["id"]))
+        feature["elements"].append(_scenario(scenario, name, feature["id"]))
     return list(features.values())
 
 
@@ -40,12 +46,12 @@ def _feature(s: ScenarioResult) -> dict[str, Any]:
     }
 
 
-def _scenario(s: ScenarioResult, feature_id: str) -> dict[str, Any]:
+def _scenario(s: ScenarioResult, name: str, feature_id: str) -> dict[str, Any]:
     element: dict[str, Any] = {
         "type": "scenario",
-        "keyword": "Scenario",
-        "id": f"{feature_id};{_slug(s.name)}",
-        "name": s.name,
+        "keyword": "Scenario Outline" if s.example else "Scenario",
+        "id": f"{feature_id};{_slug(name)}",
+        "name": name,
         "description": "",
         "line": s.line,
         # Tags sit on the line above the scenario in every feature file the
@@ -134,6 +140,9 @@ def _failure_message(s: ScenarioResult) -> str:
         lines.append(f"expected: {s.expected}")
     if s.seen is not None:
         lines.append(f"seen: {s.seen}")
+    if s.evidence:
+        lines.append("evidence:")
+        lines.extend(f"  {line}" for line in evidence_lines(s.evidence, s.trace))
     return "\n".join(lines)
 
 

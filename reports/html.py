@@ -10,12 +10,15 @@ the script only adds filtering.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from mmsconf.emulators.trace import TraceEvent
+
+from . import ids as _ids
+from .evidence import is_stray, offending_seqs, render_evidence, render_stray_table
+from .html_assets import CSS, JS, sha256_b64
 from .ladder import escape as _e
 from .ladder import render_ladder
 from .model import VERDICTS, Clause, RunResult, ScenarioResult, gherkin_tag
@@ -27,130 +30,48 @@ TITLE = "mmsconf conformance report"
 # error only says the evidence is missing.
 _SEVERITY = ("failed", "error", "skipped", "passed")
 
-_CSS = """
-:root{--passed:#1e7d32;--failed:#c62828;--skipped:#757575;--error:#e08600;
---passed-bg:#e8f5e9;--failed-bg:#ffebee;--skipped-bg:#f1f1f1;--error-bg:#fff3e0}
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;
-max-width:1400px;padding:0 20px 40px;color:#1d232b}
-h1{font-size:22px;margin:18px 0 6px}h2{font-size:18px;margin:26px 0 8px;
-border-bottom:1px solid #d5dbe3;padding-bottom:4px}h4{margin:12px 0 4px;font-size:13px}
-code,pre,.mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}
-pre{background:#f6f8fa;border:1px solid #e1e5ea;padding:8px;overflow:auto;max-height:480px;
-white-space:pre-wrap;word-break:break-all;margin:4px 0}
-dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin:8px 0}
-dl.meta dt{color:#5b6673}dl.meta dd{margin:0}
-table{border-collapse:collapse;margin:6px 0}th,td{border:1px solid #d5dbe3;padding:4px 8px;
-text-align:left;vertical-align:top}th{background:#f3f5f8}
-td.num{text-align:right;font-variant-numeric:tabular-nums}td.zero{color:#aab2bd}
-.counts{display:flex;gap:10px;flex-wrap:wrap;margin:8px 0}
-.count{padding:6px 12px;border-radius:6px;border:1px solid;font-weight:600}
-.count b{font-size:20px;margin-right:4px}
-.verdict-passed{--v:var(--passed);--vbg:var(--passed-bg)}
-.verdict-failed{--v:var(--failed);--vbg:var(--failed-bg)}
-.verdict-skipped{--v:var(--skipped);--vbg:var(--skipped-bg)}
-.verdict-error{--v:var(--error);--vbg:var(--error-bg)}
-.count,.chip{color:var(--v,#333);background:var(--vbg,#eee);border-color:var(--v,#999)}
-.badge{display:inline-block;min-width:64px;text-align:center;padding:1px 8px;border-radius:4px;
-color:#fff;background:var(--v,#555);font-weight:600;font-size:12px;text-transform:uppercase}
-.chip{display:inline-block;border:1px solid;border-radius:4px;padding:0 6px;margin:1px 2px;
-text-decoration:none;font-size:12px}
-td.hole{background:repeating-linear-gradient(45deg,#fff8e1,#fff8e1 6px,#ffecb3 6px,#ffecb3 12px);
-color:#8a5a00;font-weight:600}
-tr.area-row th{background:#e6ebf1;font-size:13px}
-tr.clause td:first-child{border-left:4px solid var(--v,#d5dbe3)}
-.req small{display:block;color:#5b6673}
-#filters{position:sticky;top:0;background:#fff;border-bottom:1px solid #d5dbe3;padding:6px 0;
-z-index:1;display:flex;gap:14px;align-items:center;flex-wrap:wrap}
-#filters[hidden]{display:none}
-section.scenario{border:1px solid #d5dbe3;border-left:5px solid var(--v);border-radius:4px;
-margin:8px 0}
-section.scenario>details>summary{padding:6px 10px;cursor:pointer;background:var(--vbg)}
-section.scenario .name{font-weight:600}
-.where,.dur{color:#5b6673;margin-left:8px;font-size:12px}
-.body{padding:4px 14px 12px}
-.tag{display:inline-block;background:#eef2f7;border-radius:3px;padding:0 5px;margin-right:4px;
-font-size:12px}
-.reason{border-left:3px solid var(--v);padding:4px 8px;background:var(--vbg);white-space:pre-wrap}
-.expected-seen{display:grid;grid-template-columns:1fr 1fr;gap:10px}
-table.steps td.status{font-weight:600}
-.step-passed{color:var(--passed)}.step-failed{color:var(--failed)}
-.step-skipped{color:var(--skipped)}.step-undefined,.step-pending{color:var(--error)}
-tr.step-error td{background:#fff7f7}
-.ladder{overflow-x:auto}.ladder-svg{display:block;margin:6px 0}
-.ladder-svg a text{text-decoration:underline}
-details.raw{margin:2px 0}details.raw>summary{font-family:ui-monospace,Menlo,Consolas,monospace;
-font-size:12px;cursor:pointer;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
-details.raw:target>summary{background:#fff59d}
-.ladder-more,.raw-cut{color:#8a5a00;font-style:italic}
-"""
-
-_JS = """
-(function () {
-  var bar = document.getElementById('filters');
-  if (!bar) return;
-  bar.hidden = false;
-  function apply() {
-    var on = {};
-    bar.querySelectorAll('input[data-verdict]').forEach(function (box) {
-      on[box.getAttribute('data-verdict')] = box.checked;
-    });
-    var area = bar.querySelector('select').value;
-    var shown = 0;
-    document.querySelectorAll('.scenario').forEach(function (el) {
-      var show = on[el.getAttribute('data-verdict')] !== false &&
-        (area === '' || el.getAttribute('data-area') === area);
-      el.style.display = show ? '' : 'none';
-      if (show) shown++;
-    });
-    document.getElementById('filter-count').textContent = shown + ' shown';
-  }
-  bar.addEventListener('change', apply);
-  // A link into a closed <details> (a raw message, a collapsed scenario)
-  // should land on something visible.
-  function reveal() {
-    var id = decodeURIComponent(location.hash.slice(1));
-    var target = id && document.getElementById(id);
-    for (var el = target; el; el = el.parentElement) {
-      if (el.tagName === 'DETAILS') el.open = true;
-      if (el.classList && el.classList.contains('scenario')) el.style.display = '';
-    }
-    if (target) target.scrollIntoView();
-  }
-  window.addEventListener('hashchange', reveal);
-  document.addEventListener('click', function (ev) {
-    var a = ev.target.closest && ev.target.closest('a');
-    if (a && (a.getAttribute('href') || '').charAt(0) === '#') setTimeout(reveal, 0);
-  });
-  apply();
-  reveal();
-})();
-"""
+#: Messages of a scenario's whole trace drawn on its ladder; the offending
+#: ones are drawn separately, whatever their position.
+FIRST_MESSAGES = 300
+#: Offending messages drawn on their own ladder (the table lists more).
+MAX_OFFENDING = 200
 
 
 def render_html(run: RunResult) -> str:
+    """The whole page for ``run``: failures first, then summary, matrix, scenarios."""
     ids = scenario_ids(run.scenarios)
+    names = _ids.display_names(run.scenarios)
     anchors = _clause_anchors(run)
     areas = _areas(run)
     verdicts = _verdicts(run)
-    script = _JS.strip()
+    script = JS.strip()
     csp = (
         "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-        f"script-src 'sha256-{_sha256(script)}'; base-uri 'none'; form-action 'none'"
+        f"script-src 'sha256-{sha256_b64(script)}'; base-uri 'none'; form-action 'none'"
     )
+    scenarios = [_scenario(s, ids[i], names[i], anchors, run) for i, s in enumerate(run.scenarios)]
+    if not run.scenarios:
+        scenarios = [
+            '<p class="empty-run" id="empty-run">No scenario ran: nothing was selected, or the '
+            "run stopped before the first one. junit.xml and cucumber.json are written empty.</p>"
+        ]
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         f'<meta http-equiv="Content-Security-Policy" content="{_e(csp)}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{_e(TITLE)} — {_e(run.profile_name)}</title>",
-        f"<style>{_CSS.strip()}</style>",
+        f"<style>{CSS.strip()}</style>",
         "</head><body>",
         _header(run),
+        # Someone opening the report after a red CI run came for the failures:
+        # they lead, before the counts, the matrix and the full list.
+        _failures_first(run, ids, names),
         _filters(areas, verdicts, run),
         _summary(run, areas, verdicts),
-        _matrix(run, ids, anchors, areas),
+        _matrix(run, ids, names, anchors, areas),
         '<section id="scenarios"><h2>Scenarios</h2>',
-        *(_scenario(s, ids[i], anchors, run) for i, s in enumerate(run.scenarios)),
+        *scenarios,
         "</section>",
         f"<script>{script}</script>",
         "</body></html>",
@@ -158,19 +79,13 @@ def render_html(run: RunResult) -> str:
     return "\n".join(parts) + "\n"
 
 
-def scenario_ids(scenarios: Iterable[ScenarioResult]) -> list[str]:
-    """An HTML id per scenario, derived from its nodeid so links survive reruns."""
-    ids: list[str] = []
-    used: set[str] = set()
-    for s in scenarios:
-        base = "sc-" + (re.sub(r"[^A-Za-z0-9]+", "-", s.nodeid).strip("-").lower() or "scenario")
-        slug, n = base, 2
-        # Two nodeids can differ only in punctuation; ids must still be unique.
-        while slug in used:
-            slug, n = f"{base}-{n}", n + 1
-        used.add(slug)
-        ids.append(slug)
-    return ids
+def scenario_ids(scenarios: Sequence[ScenarioResult]) -> list[str]:
+    """Each scenario's id on the page and in pcap names: ``sc-`` and its short stable id.
+
+    The prefix keeps a scenario's id apart from the page's own (``summary``,
+    ``matrix``, ``clause-*``) whatever its feature file is called.
+    """
+    return _ids.scenario_ids(scenarios, prefix="sc-")
 
 
 def _header(run: RunResult) -> str:
@@ -202,8 +117,84 @@ def _filters(areas: list[str], verdicts: list[str], run: RunResult) -> str:
     return (
         f'<nav id="filters" hidden><strong>Show</strong>{boxes}'
         f'<label>area <select id="filter-area">{options}</select></label>'
+        '<label>text <input type="search" id="filter-text" autocomplete="off" '
+        'placeholder="name, tag, clause or reason" '
+        'title="shows the scenarios whose name, tags, clauses, file or reason contain '
+        'every word typed"></label>'
         f'<span id="filter-count">{len(run.scenarios)} shown</span></nav>'
     )
+
+
+def _failures_first(run: RunResult, ids: list[str], names: list[str]) -> str:
+    """Each failed or errored scenario in a few lines, linking to its evidence.
+
+    Absent when nothing failed, so a green report says so by what it lacks.
+    """
+    order = [
+        i
+        for verdict in ("failed", "error")
+        for i, s in enumerate(run.scenarios)
+        if _ids_verdict(s.verdict) == verdict
+    ]
+    if not order:
+        return ""
+    items = []
+    for i in order:
+        s, sid = run.scenarios[i], ids[i]
+        v = _tok(s.verdict)
+        lines = [
+            f'<span class="badge verdict-{v}">{_e(s.verdict)}</span> '
+            f'<a class="name" href="#{sid}">{_e(names[i])}</a>'
+            f'<span class="where mono">{_e(s.feature_file)}:{s.line}</span>'
+        ]
+        if s.verdict == "failed":
+            clause = _clause_text(s, run)
+            lines.append(f'<p class="ff-clause"><strong>Clause:</strong> {clause}</p>')
+            if s.expected is not None or s.seen is not None:
+                lines.append(
+                    '<div class="expected-seen">'
+                    f'<div class="ff-expected"><h4>Expected</h4><pre>{_e(_or_dash(s.expected))}'
+                    "</pre></div>"
+                    f'<div class="ff-seen"><h4>Seen</h4><pre>{_e(_or_dash(s.seen))}</pre></div>'
+                    "</div>"
+                )
+        if s.reason and (s.verdict != "failed" or (s.expected is None and s.seen is None)):
+            label = "Failure" if s.verdict == "failed" else "Error"
+            lines.append(f'<p class="ff-reason"><strong>{label}:</strong> {_e(s.reason)}</p>')
+        jumps = [f'<a href="#{sid}">details</a>']
+        if s.evidence:
+            jumps.append(f'<a href="#{sid}--evidence">evidence</a>')
+        if _offending(s):
+            jumps.append(f'<a href="#{sid}--offending">offending messages</a>')
+        if s.trace:
+            jumps.append(f'<a href="#{sid}--trace">ladder</a>')
+        if s.pcap:
+            jumps.append(f'<a href="{_e(s.pcap)}" type="application/vnd.tcpdump.pcap">pcap</a>')
+        lines.append(f'<p class="jump">{"".join(jumps)}</p>')
+        items.append(
+            f'<li class="failure-item verdict-{v}" data-verdict="{_e(s.verdict)}" '
+            f'data-scenario="{sid}">{"".join(lines)}</li>'
+        )
+    failed = sum(1 for i in order if run.scenarios[i].verdict == "failed")
+    errors = len(order) - failed
+    title = f"{failed} failed, {errors} error{'' if errors == 1 else 's'}"
+    return (
+        f'<section id="failures"><h2>Needs attention: {title}</h2>'
+        f'<ol class="failure-list">{"".join(items)}</ol></section>'
+    )
+
+
+def _ids_verdict(verdict: str) -> str:
+    # An unknown verdict is the harness's error, never a pass: it is listed.
+    return verdict if verdict in VERDICTS else "error"
+
+
+def _clause_text(s: ScenarioResult, run: RunResult) -> str:
+    clause = next((c for c in run.clauses if c.id == s.failed_clause), None)
+    text = _e(s.failed_clause or "(not named)")
+    if clause:
+        text += f" — {_e(clause.requirement)}"
+    return text
 
 
 def _summary(run: RunResult, areas: list[str], verdicts: list[str]) -> str:
@@ -259,7 +250,9 @@ def _clause_anchors(run: RunResult) -> dict[str, str]:
     return anchors
 
 
-def _matrix(run: RunResult, ids: list[str], anchors: dict[str, str], areas: list[str]) -> str:
+def _matrix(
+    run: RunResult, ids: list[str], names: list[str], anchors: dict[str, str], areas: list[str]
+) -> str:
     by_clause: dict[str, list[int]] = {}
     for i, s in enumerate(run.scenarios):
         for cid in dict.fromkeys(s.clauses):
@@ -273,7 +266,7 @@ def _matrix(run: RunResult, ids: list[str], anchors: dict[str, str], areas: list
             continue
         rows.append(f'<tr class="area-row"><th colspan="3">{_e(area)}</th></tr>')
         rows.extend(
-            _clause_row(c, anchors[c.id], by_clause.get(c.id, []), run, ids) for c in clauses
+            _clause_row(c, anchors[c.id], by_clause.get(c.id, []), run, ids, names) for c in clauses
         )
 
     # A scenario citing a clause the catalogue lacks is a suite bug worth
@@ -284,7 +277,9 @@ def _matrix(run: RunResult, ids: list[str], anchors: dict[str, str], areas: list
         for cid in strays:
             stray = Clause(area="", id=cid, requirement="(clause id not in the catalogue)")
             rows.append(
-                _clause_row(stray, anchors[cid], by_clause[cid], run, ids, extra=" uncatalogued")
+                _clause_row(
+                    stray, anchors[cid], by_clause[cid], run, ids, names, extra=" uncatalogued"
+                )
             )
 
     return (
@@ -300,6 +295,7 @@ def _clause_row(
     covering: list[int],
     run: RunResult,
     ids: list[str],
+    names: list[str],
     extra: str = "",
 ) -> str:
     req = _e(clause.requirement)
@@ -313,7 +309,7 @@ def _clause_row(
         chips = "".join(
             f'<a class="chip verdict-{_tok(run.scenarios[i].verdict)}" href="#{ids[i]}" '
             f'data-verdict="{_e(run.scenarios[i].verdict)}" '
-            f'title="{_e(run.scenarios[i].verdict)}">{_e(run.scenarios[i].name)}</a>'
+            f'title="{_e(run.scenarios[i].verdict)}">{_e(names[i])}</a>'
             for i in covering
         )
         cell = f'<td class="cover">{chips}</td>'
@@ -329,18 +325,28 @@ def _clause_row(
     )
 
 
-def _scenario(s: ScenarioResult, sid: str, anchors: dict[str, str], run: RunResult) -> str:
+def _scenario(
+    s: ScenarioResult, sid: str, name: str, anchors: dict[str, str], run: RunResult
+) -> str:
     v = _tok(s.verdict)
     is_open = " open" if s.verdict not in ("passed", "skipped") else ""
     summary = (
         f'<summary><span class="badge verdict-{v}">{_e(s.verdict)}</span> '
-        f'<span class="name">{_e(s.name)}</span>'
+        f'<span class="name">{_e(name)}</span>'
         f'<span class="where mono">{_e(s.feature_file)}:{s.line}</span>'
         f'<span class="dur">{_ms(s.duration_s)}</span></summary>'
     )
+    # The node id without the folders it was collected from: enough to rerun
+    # the scenario with -k, and no install path from the machine that ran it.
     body: list[str] = [
-        f'<p class="ids">Feature: {_e(s.feature_name)} · node <code>{_e(s.nodeid)}</code></p>'
+        f'<p class="ids">Feature: {_e(s.feature_name)} · node '
+        f"<code>{_e(_ids.short_nodeid(s.nodeid))}</code></p>"
     ]
+    if s.example:
+        cells = "".join(
+            f"<tr><th>{_e(k)}</th><td>{_e(val)}</td></tr>" for k, val in s.example.items()
+        )
+        body.append(f'<table class="example"><tbody>{cells}</tbody></table>')
     if s.tags:
         body.append(
             '<p class="tags">'
@@ -355,10 +361,46 @@ def _scenario(s: ScenarioResult, sid: str, anchors: dict[str, str], run: RunResu
         body.append(f'<div class="reason"><strong>{label}:</strong> {_e(s.reason)}</div>')
     if s.verdict == "failed" or s.failed_clause or s.expected is not None or s.seen is not None:
         body.append(_failure(s, run))
+    evidence, trace = _evidence_and_trace(s, sid)
+    body.extend(evidence)
+    # Steps come after the evidence: on a failure the evidence says what
+    # went wrong, the steps only where.
     if s.steps:
         body.append(_steps(s))
     if s.log:
         body.append('<h4>Log</h4><pre class="log">' + _e("\n".join(s.log)) + "</pre>")
+    body.append(trace)
+    return (
+        f'<section class="scenario verdict-{v}" id="{sid}" data-area="{_e(s.area)}" '
+        f'data-verdict="{_e(s.verdict)}" data-text="{_e(_search_text(s, name))}">'
+        f'<details{is_open}>{summary}<div class="body">{"".join(body)}</div></details></section>'
+    )
+
+
+def _evidence_and_trace(s: ScenarioResult, sid: str) -> tuple[list[str], str]:
+    """The evidence and the offending messages' ladder; then the trace block.
+
+    The trace block lists the stray messages and draws the trace's first
+    ``FIRST_MESSAGES``; the offending ones are drawn apart, wherever they fall.
+    """
+    offending = _offending(s)
+    drawn_first = {e.seq: n for n, e in enumerate(s.trace[:FIRST_MESSAGES], 1)}
+    # Where a seq's raw bytes are on this page: on the offending ladder if
+    # it is there, else on the trace ladder if it was among the first drawn.
+    anchor = {seq: f"{sid}--msg-{n}" for seq, n in drawn_first.items()}
+    anchor.update({e.seq: f"{sid}--bad-msg-{n}" for n, e in enumerate(offending, 1)})
+    out: list[str] = []
+    if s.evidence:
+        out.append(
+            f'<div id="{sid}--evidence">'
+            f"{render_evidence(s.evidence, s.trace, message_anchor=anchor)}</div>"
+        )
+    if offending:
+        out.append(
+            f'<div class="offending" id="{sid}--offending"><h4>Ladder of the offending messages '
+            f"({len(offending)}; times from the first of them)</h4>"
+            f"{render_ladder(offending, max_events=MAX_OFFENDING, id_prefix=f'{sid}--bad-')}</div>"
+        )
     pcap = ""
     if s.pcap:
         # Relative, so the link survives the folder being moved or archived.
@@ -366,23 +408,45 @@ def _scenario(s: ScenarioResult, sid: str, anchors: dict[str, str], run: RunResu
             f' <a class="pcap-link" href="{_e(s.pcap)}" '
             'type="application/vnd.tcpdump.pcap">pcap</a>'
         )
-    body.append(f"<h4>Trace ({len(s.trace)} messages){pcap}</h4>")
-    # Slugs never contain "--", so ladder ids cannot collide with a scenario's.
-    body.append(render_ladder(s.trace, id_prefix=f"{sid}--"))
-    return (
-        f'<section class="scenario verdict-{v}" id="{sid}" data-area="{_e(s.area)}" '
-        f'data-verdict="{_e(s.verdict)}"><details{is_open}>{summary}'
-        f'<div class="body">{"".join(body)}</div></details></section>'
-    )
+    strays = sum(1 for e in s.trace if is_stray(e))
+    notes = [f"{len(s.trace)} messages"]
+    if strays:
+        notes.append(f"{strays} stray")
+    if len(s.trace) > FIRST_MESSAGES:
+        notes.append(f"the first {FIRST_MESSAGES} drawn")
+    trace = [
+        f'<h4 id="{sid}--trace">Trace ({", ".join(notes)}){pcap}</h4>',
+        render_stray_table(s.trace, message_anchor=anchor),
+        # Slugs never contain "--", so ladder ids cannot collide with a scenario's.
+        render_ladder(s.trace, max_events=FIRST_MESSAGES, id_prefix=f"{sid}--"),
+    ]
+    return out, "".join(trace)
+
+
+def _offending(s: ScenarioResult) -> list[TraceEvent]:
+    by_seq = {e.seq: e for e in s.trace}
+    return [by_seq[q] for q in offending_seqs(s.evidence) if q in by_seq][:MAX_OFFENDING]
+
+
+def _search_text(s: ScenarioResult, name: str) -> str:
+    # What the text filter searches: lower case, so the script compares
+    # without case folding each scenario on every key press.
+    parts = [
+        name,
+        s.feature_file,
+        s.area,
+        *(gherkin_tag(t) for t in s.tags),
+        *s.clauses,
+        s.failed_clause or "",
+        s.reason or "",
+    ]
+    return " ".join(p for p in parts if p).lower()
 
 
 def _failure(s: ScenarioResult, run: RunResult) -> str:
-    clause = next((c for c in run.clauses if c.id == s.failed_clause), None)
-    text = _e(s.failed_clause or "(not named)")
-    if clause:
-        text += f" — {_e(clause.requirement)}"
     return (
-        f'<div class="failure"><p class="failed-clause"><strong>Failed clause:</strong> {text}</p>'
+        '<div class="failure"><p class="failed-clause"><strong>Failed clause:</strong> '
+        f"{_clause_text(s, run)}</p>"
         '<div class="expected-seen">'
         f'<div class="expected"><h4>Expected</h4><pre>{_e(_or_dash(s.expected))}</pre></div>'
         f'<div class="seen"><h4>Seen</h4><pre>{_e(_or_dash(s.seen))}</pre></div>'
@@ -446,7 +510,3 @@ def _or_dash(text: str | None) -> str:
 def _tok(text: str) -> str:
     """A string safe inside a class or id (verdicts, clause ids, statuses)."""
     return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-") or "x"
-
-
-def _sha256(text: str) -> str:
-    return base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()

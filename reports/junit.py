@@ -14,6 +14,8 @@ from pathlib import PurePosixPath
 
 from mmsconf.emulators.trace import TraceEvent
 
+from .evidence import evidence_lines, is_stray
+from .ids import display_names
 from .model import VERDICTS, RunResult, ScenarioResult
 
 # XML 1.0 cannot carry most control characters, even escaped; a summary or
@@ -22,6 +24,10 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 def to_junit(run: RunResult) -> bytes:
+    """The run as JUnit XML: one ``testcase`` per scenario, named as in the page.
+
+    A run with no scenario still gives a valid file with ``tests="0"``.
+    """
     counts = {"failed": 0, "error": 0, "skipped": 0}
     for s in run.scenarios:
         counts[_verdict(s)] = counts.get(_verdict(s), 0) + 1
@@ -51,8 +57,8 @@ def to_junit(run: RunResult) -> bytes:
     ):
         ET.SubElement(props, "property", {"name": name, "value": _clean(value)})
 
-    for s in run.scenarios:
-        suite.append(_testcase(s))
+    for s, name in zip(run.scenarios, display_names(run.scenarios), strict=True):
+        suite.append(_testcase(s, name))
 
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
@@ -64,12 +70,12 @@ def _verdict(s: ScenarioResult) -> str:
     return s.verdict if s.verdict in VERDICTS else "error"
 
 
-def _testcase(s: ScenarioResult) -> ET.Element:
+def _testcase(s: ScenarioResult, name: str) -> ET.Element:
     stem = PurePosixPath(s.feature_file).stem
     classname = f"{s.area}.{stem}" if s.area else stem
     case = ET.Element(
         "testcase",
-        {"classname": _clean(classname), "name": _clean(s.name), "time": _secs(s.duration_s)},
+        {"classname": _clean(classname), "name": _clean(name), "time": _secs(s.duration_s)},
     )
     verdict = _verdict(s)
     if verdict == "failed":
@@ -102,14 +108,24 @@ def _failure_text(s: ScenarioResult) -> str:
         f"seen: {s.seen if s.seen is not None else '(not stated)'}",
         f"reason: {s.reason or '(none given)'}",
     ]
+    lines.extend(_evidence(s))
     lines.extend(_step_errors(s))
     return "\n".join(lines)
 
 
 def _error_text(s: ScenarioResult) -> str:
     lines = [s.reason or "(no message)"]
+    lines.extend(_evidence(s))
     lines.extend(_step_errors(s))
     return "\n".join(lines)
+
+
+def _evidence(s: ScenarioResult) -> list[str]:
+    # The evidence is what a CI page can show of a large failing scenario
+    # without the HTML report: the counts and the offending messages.
+    if not s.evidence:
+        return []
+    return ["", "evidence:", *(f"  {line}" for line in evidence_lines(s.evidence, s.trace))]
 
 
 def _step_errors(s: ScenarioResult) -> list[str]:
@@ -138,8 +154,11 @@ def trace_lines(events: list[TraceEvent], limit: int = MAX_TRACE_LINES) -> list[
     if not events:
         return []
     t0 = min(e.time for e in events)
+    # A stray message (left over from an earlier scenario) is shown, marked,
+    # so nobody counts it as this scenario's.
     lines = [
-        f"+{(e.time - t0) * 1000:.1f}ms {e.src.role} -> {e.dst.role} {e.protocol} {e.summary}"
+        f"+{(e.time - t0) * 1000:.1f}ms {'[stray] ' if is_stray(e) else ''}"
+        f"{e.src.role} -> {e.dst.role} {e.protocol} {e.summary}"
         for e in events[:limit]
     ]
     if len(events) > limit:

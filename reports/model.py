@@ -38,6 +38,47 @@ class Clause:
 
 
 @dataclass
+class BarChart:
+    """Counts per key, drawn as bars: e.g. per-server load ``{180: 360, 181: 0}``."""
+
+    title: str
+    counts: dict[str | int, int | float]
+    unit: str = ""  # what is counted, e.g. "submissions"
+    # A value to compare the bars with (a mean, a limit), drawn as a line.
+    reference: float | None = None
+    reference_label: str = ""
+
+
+@dataclass
+class OffendingMessage:
+    """One message that shows the fault: its trace ``seq`` and one line on why."""
+
+    seq: int
+    note: str = ""
+
+
+@dataclass
+class MessageTable:
+    """The messages that broke the clause. The page draws their ladder before the
+    rest of the trace, so the evidence of a 1,742-message scenario is not cut off."""
+
+    title: str
+    messages: list[OffendingMessage]
+
+
+@dataclass
+class Note:
+    """A sentence or two of free text."""
+
+    text: str
+    title: str = ""
+
+
+#: The kinds of evidence a step can attach to its scenario.
+Evidence = BarChart | MessageTable | Note
+
+
+@dataclass
 class ScenarioResult:
     nodeid: str
     feature_name: str
@@ -61,6 +102,18 @@ class ScenarioResult:
     log: list[str] = field(default_factory=list)
     # The trace as a pcap, relative to the report folder (None: not written).
     pcap: str | None = None
+    # A Scenario Outline row's values, column -> value ({} for a plain
+    # Scenario). The report names the row by them, so outline rows that share
+    # a scenario name stay apart in every format.
+    example: dict[str, str] = field(default_factory=dict)
+    # What a step attached to make a verdict readable at a glance (a chart of
+    # per-server counts, the offending messages, a sentence); drawn first.
+    evidence: list[Evidence] = field(default_factory=list)
+
+    @property
+    def display_name(self) -> str:
+        """The scenario's name with its example values: what every report format shows."""
+        return display_name(self.name, self.example)
 
 
 @dataclass
@@ -79,6 +132,14 @@ class RunResult:
         for s in self.scenarios:
             counts[s.verdict] = counts.get(s.verdict, 0) + 1
         return counts
+
+
+def display_name(name: str, example: dict[str, str]) -> str:
+    """``name [col=value, ...]`` for an outline row, ``name`` for a plain scenario."""
+    if not example:
+        return name
+    values = ", ".join(f"{key}={value}" for key, value in example.items())
+    return f"{name} [{values}]"
 
 
 def gherkin_tag(tag: str) -> str:

@@ -4,7 +4,6 @@ and a pcap per scenario that has a trace."""
 from __future__ import annotations
 
 import json
-import zlib
 from pathlib import Path
 
 from .cucumber import to_cucumber
@@ -16,23 +15,23 @@ from .pcap import pcap_bytes
 
 #: The pcaps' folder inside the report folder.
 PCAP_DIR = "pcap"
-_MAX_STEM = 200
 
 
 def write_report(run: RunResult, out_dir: Path) -> dict[str, Path | list[Path]]:
     """Write the report into ``out_dir``; return the paths by kind.
 
-    ``"pcaps"`` lists one file per scenario with a non-empty trace, named
-    after the scenario's id in the page (``pcap/<id>.pcap``; a very long id
-    is cut and given a digest). Each such scenario's ``pcap`` is set to that
-    relative path.
+    All three files are written even for a run with no scenario (a CI step
+    that archives them must not fail on a missing file). ``"pcaps"`` lists
+    one file per scenario with a non-empty trace, named after the scenario's
+    id on the page (``pcap/sc-<id>.pcap``, see ``html.scenario_ids``). Each such
+    scenario's ``pcap`` is set to that relative path.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     pcap_dir = out_dir / PCAP_DIR
     # The pcaps come first: the page and the JUnit file link to them.
     pcaps: list[tuple[Path, bytes]] = []
-    for scenario, slug in zip(run.scenarios, scenario_ids(run.scenarios), strict=True):
+    for scenario, sid in zip(run.scenarios, scenario_ids(run.scenarios), strict=True):
         if not scenario.trace:
             scenario.pcap = None
             continue
@@ -44,7 +43,7 @@ def write_report(run: RunResult, out_dir: Path) -> dict[str, Path | list[Path]]:
             scenario.pcap = None
             scenario.log.append(f"pcap not written: {type(err).__name__}: {err}")
             continue
-        scenario.pcap = f"{PCAP_DIR}/{_file_stem(slug)}.pcap"
+        scenario.pcap = f"{PCAP_DIR}/{sid}.pcap"
         pcaps.append((out_dir / scenario.pcap, data))
     files = {
         "html": (out_dir / "index.html", _utf8(render_html(run))),
@@ -66,14 +65,6 @@ def write_report(run: RunResult, out_dir: Path) -> dict[str, Path | list[Path]]:
     written: dict[str, Path | list[Path]] = {kind: path for kind, (path, _) in files.items()}
     written["pcaps"] = [path for path, _ in pcaps]
     return written
-
-
-def _file_stem(slug: str) -> str:
-    # File names stop at 255 bytes; a long scenario name with its example
-    # values can pass that. The digest keeps cut names apart.
-    if len(slug) <= _MAX_STEM:
-        return slug
-    return f"{slug[: _MAX_STEM - 9]}-{zlib.crc32(slug.encode()):08x}"
 
 
 def _remove_stale_pcaps(pcap_dir: Path, keep: set[Path]) -> None:

@@ -2,8 +2,10 @@
 runs under the page's own Content-Security-Policy, and the DOM says what
 junit.xml says.
 
-The run uses a profile that does not claim server control, so the
+One run uses a profile that does not claim server control, so the
 scenarios needing it are skipped and the page has a skip reason to show.
+The other runs the prior-art baseline, which must fail the load-balance
+scenarios: its page leads with those failures, and its text filter works.
 """
 
 from __future__ import annotations
@@ -38,6 +40,32 @@ def chromium(require_tool: Callable[[str, str], str]) -> str:
     return require_tool("chromium", "chromium")
 
 
+def _run_suite(work: Path, profile: Path, tags: str, expected_exit: int) -> Path:
+    out = work / "report"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mmsconf.fixtures.cli",
+            "run",
+            "--profile",
+            str(profile),
+            "--report-dir",
+            str(out),
+            "--tags",
+            tags,
+            "--",
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=work,
+    )
+    assert proc.returncode == expected_exit, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return out
+
+
 @pytest.fixture
 def report(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
     # Asks for chromium first, so a machine without it skips before the run.
@@ -45,31 +73,22 @@ def report(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
         work = tmp_path_factory.mktemp("chromium-run")
         profile = work / "no-server-control.toml"
         profile.write_text(PROFILE)
-        out = work / "report"
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "mmsconf.fixtures.cli",
-                "run",
-                "--profile",
-                str(profile),
-                "--report-dir",
-                str(out),
-                "--tags",
-                "rr_auth or needs_server_control",
-                "--",
-                "-q",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=600,
-            cwd=work,
-        )
         # 0: everything that ran passed; the skips are allowed.
-        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-        _RUNS["report"] = out
+        _RUNS["report"] = _run_suite(work, profile, "rr_auth or needs_server_control", 0)
     return _RUNS["report"]
+
+
+#: The prior-art baseline fails exactly the load-balance scenarios.
+BASELINE = Path(__file__).resolve().parents[2] / "fixtures/profiles/baseline-report-routing.toml"
+
+
+@pytest.fixture
+def failing_report(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if "failing" not in _RUNS:
+        work = tmp_path_factory.mktemp("chromium-failing-run")
+        # 1: a scenario failed, which is the point of running the baseline.
+        _RUNS["failing"] = _run_suite(work, BASELINE, "rr_balance or rr_auth", 1)
+    return _RUNS["failing"]
 
 
 def _browse(chromium: str, report: Path, *args: str, url: str | None = None) -> str:
@@ -167,3 +186,53 @@ def test_rendered_dom(chromium: str, report: Path) -> None:
         if section.get("data-verdict") != "skipped":
             links = section.xpath(".//a[@class='pcap-link']/@href")
             assert len(links) == 1 and (report / links[0]).is_file()
+
+
+def _shown(section: lxml.html.HtmlElement) -> bool:
+    return "display: none" not in (section.get("style") or "")
+
+
+def test_failures_lead_a_failing_report(chromium: str, failing_report: Path) -> None:
+    dom = _browse(chromium, failing_report, "--virtual-time-budget=2000", "--dump-dom")
+    page = lxml.html.fromstring(dom)
+    junit = _junit_counts(failing_report)
+    assert junit["failures"] == 2 and junit["errors"] == 0
+
+    elements = list(page.iter())
+    failures = page.get_element_by_id("failures")
+    assert elements.index(failures) < elements.index(page.get_element_by_id("matrix"))
+    assert elements.index(failures) < elements.index(page.get_element_by_id("scenarios"))
+    items = failures.xpath(".//li[contains(@class, 'failure-item')]")
+    assert len(items) == junit["failures"]
+    for item in items:
+        assert item.get("data-verdict") == "failed"
+        assert "rr_balance" in item.xpath(".//*[@class='ff-clause']")[0].text_content()
+        assert item.xpath(".//*[@class='ff-expected']//pre")[0].text_content().strip()
+        assert item.xpath(".//*[@class='ff-seen']//pre")[0].text_content().strip()
+        target = page.get_element_by_id(item.get("data-scenario"))
+        assert target.get("data-verdict") == "failed"
+        ladder = item.xpath(".//a[text()='ladder']")[0].get("href")[1:]
+        assert page.get_element_by_id(ladder).tag == "h4"
+
+
+def test_text_filter_in_the_browser(chromium: str, failing_report: Path) -> None:
+    page_url = (failing_report / "index.html").as_uri()
+
+    def filtered(query: str) -> lxml.html.HtmlElement:
+        url = f"{page_url}?q={query}"
+        dom = _browse(chromium, failing_report, "--virtual-time-budget=2000", "--dump-dom", url=url)
+        return lxml.html.fromstring(dom)
+
+    page = filtered("rr_auth")
+    sections = page.xpath("//section[contains(@class, 'scenario')]")
+    shown = [s for s in sections if _shown(s)]
+    assert len(sections) == 6 and len(shown) == 4
+    assert all("@rr_auth" in s.get("data-text") for s in shown)
+    assert all(s.get("data-verdict") == "passed" for s in shown)
+    assert page.get_element_by_id("filter-count").text_content() == "4 shown"
+
+    # Words in any order, against the name and the failure's reason.
+    page = filtered("evenly%20SPREADS")
+    shown = [s for s in page.xpath("//section[contains(@class, 'scenario')]") if _shown(s)]
+    assert [s.get("data-verdict") for s in shown] == ["failed"]
+    assert page.get_element_by_id("filter-count").text_content() == "1 shown"

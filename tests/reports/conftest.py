@@ -6,12 +6,24 @@ say exactly what the writers are given.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from mmsconf.emulators.trace import Endpoint, TraceEvent
-from mmsconf.reports.model import Clause, RunResult, ScenarioResult, StepResult
+from mmsconf.reports.model import (
+    BarChart,
+    Clause,
+    MessageTable,
+    Note,
+    OffendingMessage,
+    RunResult,
+    ScenarioResult,
+    StepResult,
+)
 from mmsconf.reports.write import write_report
 
 T0 = 1_700_000_000.0
@@ -165,9 +177,113 @@ def make_run() -> RunResult:
     )
 
 
+def event(
+    seq: int, dt: float, src: Endpoint, dst: Endpoint, summary: str, *, stray: bool = False
+) -> TraceEvent:
+    """One MM7 message; ``stray`` marks it as not belonging to the scenario."""
+    e = TraceEvent(seq, T0 + dt, src, dst, "MM7", "tcp", summary, summary.encode())
+    if not stray:
+        return e
+    if any(f.name == "stray" for f in dataclasses.fields(TraceEvent)):
+        return dataclasses.replace(e, stray=True)  # type: ignore[call-arg]
+    # Until the recorder has the field, the report reads it with getattr.
+    object.__setattr__(e, "stray", True)
+    return e
+
+
+#: Where a tox run installs the suite: its node ids carry this path.
+SITE_PACKAGES = (
+    "../../.tox/conformance/lib/python3.12/site-packages/mmsconf/features/test_conformance.py"
+)
+
+
+def make_outline_run() -> RunResult:
+    """Outline rows that share a name, a name shared by two files, and a twin row."""
+    base = make_run().scenarios[0]
+    base.trace = trace_events()  # so each gets a pcap named after its id
+    scenarios = []
+    for state in ("Retrieved", "Rejected", "Expired", "Rejected"):
+        s = copy.deepcopy(base)
+        s.name = "One submission comes back as one delivery report carrying MSGID1"
+        s.feature_file = "report_routing/submission.feature"
+        s.nodeid = f"{SITE_PACKAGES}::test_one_submission_comes_back[{state}]"
+        s.example = {"state": state}
+        scenarios.append(s)
+    for problem in ("a wrong password", "no credentials"):
+        s = copy.deepcopy(base)
+        s.name = "An SP that fails authentication gets a failure response"
+        s.feature_file = "report_routing/submission.feature"
+        s.nodeid = f"{SITE_PACKAGES}::test_an_sp_that_fails[{problem}]"
+        s.example = {"problem": problem}
+        scenarios.append(s)
+    for folder in ("report_routing", "vendor"):
+        s = copy.deepcopy(base)
+        s.name = "Plain scenario"
+        s.feature_file = f"{folder}/plain.feature"
+        s.nodeid = f"{SITE_PACKAGES}::test_plain_scenario"
+        scenarios.append(s)
+    run = make_run()
+    run.scenarios = scenarios
+    return run
+
+
+def make_big_failure(messages: int = 1742) -> ScenarioResult:
+    """A failing load scenario of many messages, its evidence far down the trace."""
+    sp, mmsg, mmsg2 = SP, MMSG, Endpoint("MMSG-181", "127.0.1.81", 8080)
+    trace = [
+        event(n, n / 1000, sp, mmsg if n % 2 else mmsg2, f"SubmitReq MSGID1=sp-{n:04d}")
+        for n in range(1, messages + 1)
+    ]
+    if messages >= 1601:
+        trace[1499] = event(1500, 1.5, MMSC, SP_LISTEN, "DeliveryReportReq MSGID1=sp-0007 (twice)")
+        trace[1600] = event(1601, 1.6, MMSC, SP_LISTEN, "DeliveryReportReq from run 1", stray=True)
+    return ScenarioResult(
+        nodeid=f"{SITE_PACKAGES}::test_a_group_message_spreads_evenly",
+        feature_name="Report routing - load",
+        feature_file="report_routing/load.feature",
+        feature_description="",
+        name="A group message spreads evenly over the farm",
+        line=14,
+        area="report_routing",
+        clauses=["RR-1"],
+        tags=["report_routing", "RR-1"],
+        verdict="failed",
+        reason="per-server load max/mean 2.0 > 1.2",
+        failed_clause="RR-1",
+        expected="max/mean <= 1.2",
+        seen="max/mean 2.0 (180: 360, 181: 0)",
+        duration_s=2.0,
+        started=T0,
+        trace=trace,
+        evidence=[
+            BarChart("Per-server load", {180: 360, 181: 0}, "submissions", 180, "mean"),
+            MessageTable(
+                "Offending messages",
+                [
+                    OffendingMessage(1500, "second report for sp-0007"),
+                    OffendingMessage(1601, "counted although stray"),
+                    OffendingMessage(99999, "a seq the trace lacks"),
+                ],
+            ),
+            Note("Server 181 took <nothing>: its range 50-99 matched no number."),
+        ],
+    )
+
+
 @pytest.fixture
 def run() -> RunResult:
     return make_run()
+
+
+@pytest.fixture
+def outline_run() -> RunResult:
+    return make_outline_run()
+
+
+@pytest.fixture
+def big_failure() -> Callable[..., ScenarioResult]:
+    """``make_big_failure``: test modules here are not a package, so they take it as a fixture."""
+    return make_big_failure
 
 
 @pytest.fixture

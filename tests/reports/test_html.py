@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import copy
 import json
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import lxml.html
@@ -12,7 +14,7 @@ import pytest
 from mmsconf.emulators.trace import Endpoint, TraceEvent
 from mmsconf.reports.html import render_html, scenario_ids
 from mmsconf.reports.ladder import RAW_LIMIT, render_ladder, render_raw
-from mmsconf.reports.model import RunResult
+from mmsconf.reports.model import Note, RunResult, ScenarioResult
 from mmsconf.reports.write import write_report
 
 
@@ -349,3 +351,251 @@ def test_ladder_marks_stray_messages() -> None:
     frag = lxml.html.fragment_fromstring(render_ladder([event, stray]), create_parent="div")
     labels = [a.text_content() for a in frag.xpath(f".//*[{_cls('msg')}]//a")]
     assert "[stray]" not in labels[0] and "[stray] MM7" in labels[1]
+
+
+# --- failures first ------------------------------------------------------------
+
+
+def _position(page: lxml.html.HtmlElement, element_id: str) -> int:
+    return list(page.iter()).index(page.get_element_by_id(element_id))
+
+
+def test_failures_lead_the_page(run: RunResult, page: lxml.html.HtmlElement) -> None:
+    ids = scenario_ids(run.scenarios)
+    failures = page.get_element_by_id("failures")
+    # Before the counts, the matrix and the scenario list.
+    for later in ("summary", "matrix", "scenarios"):
+        assert _position(page, "failures") < _position(page, later)
+    items = failures.xpath(f".//li[{_cls('failure-item')}]")
+    # The SUT's failures first, then the harness's errors.
+    assert [i.get("data-verdict") for i in items] == ["failed", "error"]
+    assert [i.get("data-scenario") for i in items] == [ids[1], ids[3]]
+    failed, error = items
+    assert "2 failed" not in failures.findtext("h2") and "1 failed, 1 error" in failures.findtext(
+        "h2"
+    )
+    assert "RR-2 — Reports return to the issuing server" in failed.text_content()
+    assert "sp-0001" in failed.xpath(f".//*[{_cls('ff-expected')}]")[0].text_content()
+    assert "sp-9999" in failed.xpath(f".//*[{_cls('ff-seen')}]")[0].text_content()
+    assert "MMSG B did not start" in error.xpath(f".//*[{_cls('ff-reason')}]")[0].text_content()
+    assert failed.xpath(".//a[@class='name']")[0].text_content() == run.scenarios[1].name
+    # Every in-page link lands on something; the ladder link on the trace.
+    for link in failures.xpath(".//a[starts-with(@href, '#')]"):
+        assert page.get_element_by_id(link.get("href")[1:]) is not None
+    assert f"#{ids[1]}--trace" in failed.xpath(".//a/@href")
+    assert any(h.endswith(".pcap") for h in failed.xpath(".//a/@href"))
+
+
+def test_no_failures_no_section(run: RunResult) -> None:
+    for s in run.scenarios:
+        if s.verdict in ("failed", "error"):
+            s.verdict, s.failed_clause, s.expected, s.seen = "passed", None, None, None
+    page = lxml.html.fromstring(render_html(run))
+    assert not page.xpath("//*[@id='failures']")
+    assert not page.xpath(f"//*[{_cls('failure-item')}]")
+
+
+def test_an_unknown_verdict_is_listed_as_needing_attention(run: RunResult) -> None:
+    run.scenarios[0].verdict = "weird"
+    page = lxml.html.fromstring(render_html(run))
+    listed = page.xpath("//li[@data-verdict]/@data-verdict")
+    # Listed with the errors (the harness's fault, never a pass), in run order.
+    assert listed == ["failed", "weird", "error"]
+
+
+# --- evidence --------------------------------------------------------------------
+
+
+@pytest.fixture
+def big_run(run: RunResult, big_failure: Callable[..., ScenarioResult]) -> RunResult:
+    run.scenarios.append(big_failure())
+    return run
+
+
+def _section(run: RunResult, page: lxml.html.HtmlElement, index: int) -> lxml.html.HtmlElement:
+    return page.get_element_by_id(scenario_ids(run.scenarios)[index])
+
+
+def test_evidence_comes_first_then_offending_ladder_then_the_trace(big_run: RunResult) -> None:
+    page = lxml.html.fromstring(render_html(big_run))
+    section = _section(big_run, page, 4)
+    sid = section.get("id")
+    order = [
+        _position(page, f"{sid}--evidence"),
+        _position(page, f"{sid}--offending"),
+        _position(page, f"{sid}--trace"),
+    ]
+    assert order == sorted(order)
+
+    # The offending messages are drawn although far past the first 300.
+    offending = page.get_element_by_id(f"{sid}--offending")
+    drawn = [int(g.get("data-seq")) for g in offending.xpath(f".//*[{_cls('msg')}]")]
+    assert drawn == [1500, 1601]
+    trace_ladder = section.xpath(f".//div[{_cls('ladder')}]")[-1]
+    seqs = [int(g.get("data-seq")) for g in trace_ladder.xpath(f".//*[{_cls('msg')}]")]
+    assert seqs == list(range(1, 301))
+    heading = page.get_element_by_id(f"{sid}--trace").text_content()
+    assert heading.startswith("Trace (1742 messages, 1 stray, the first 300 drawn)")
+    # Two ladders of one scenario, and still no id twice on the page.
+    all_ids = Counter(el.get("id") for el in page.xpath("//*[@id]"))
+    assert [i for i, n in all_ids.items() if n > 1] == []
+
+
+def test_bar_chart_is_inline_svg_with_a_bar_per_key(big_run: RunResult) -> None:
+    page = lxml.html.fromstring(render_html(big_run))
+    section = _section(big_run, page, 4)
+    (chart,) = section.xpath(".//svg[@class='bar-chart']")
+    bars = chart.xpath(".//g[@class='bar']")
+    assert [(b.get("data-key"), b.get("data-value")) for b in bars] == [
+        ("180", "360"),
+        ("181", "0"),
+    ]
+    widths = [float(b.xpath("rect")[0].get("width")) for b in bars]
+    assert widths[0] > 100 and 0 < widths[1] <= 2
+    # The zero bar is red: it is usually the finding.
+    assert bars[1].xpath("rect")[0].get("fill") == "#c62828"
+    assert chart.xpath(".//g[@class='reference']")[0].get("data-value") == "180"
+    assert "mean 180" in chart.text_content()
+    assert chart.get("aria-label") == "Per-server load: 180 360, 181 0"
+    # No script, no external reference in the chart.
+    assert not chart.xpath(".//script|.//*[@href and not(starts-with(@href, '#'))]")
+    table = section.xpath(".//details[@class='chart-table']//td/text()")
+    assert table == ["180", "360", "181", "0"]
+
+
+def test_offending_messages_table_links_to_their_bytes(big_run: RunResult) -> None:
+    page = lxml.html.fromstring(render_html(big_run))
+    section = _section(big_run, page, 4)
+    (table,) = section.xpath(".//div[@class='evidence-messages']//table")
+    rows = table.xpath(".//tr[@data-seq]")
+    assert [r.get("data-seq") for r in rows] == ["1500", "1601", "99999"]
+    first, stray, missing = rows
+    assert "second report for sp-0007" in first.text_content()
+    assert "DeliveryReportReq MSGID1=sp-0007 (twice)" in first.text_content()
+    target = page.get_element_by_id(first.xpath(".//a")[0].get("href")[1:])
+    assert target.tag == "details" and "sp-0007 (twice)" in target.text_content()
+    assert stray.get("class") == "stray" and "stray" in stray.text_content().lower()
+    assert missing.get("class") == "missing" and "not in the trace" in missing.text_content()
+    note = section.xpath(".//div[@class='evidence-note']")[0]
+    assert "Server 181 took <nothing>" in note.text_content()
+
+
+def test_stray_messages_are_listed_and_marked(big_run: RunResult) -> None:
+    page = lxml.html.fromstring(render_html(big_run))
+    section = _section(big_run, page, 4)
+    (strays,) = section.xpath(".//div[@class='strays']")
+    assert "Stray messages (1): answered, not counted" in strays.text_content()
+    (row,) = strays.xpath(".//tr[@data-seq]")
+    assert row.get("data-seq") == "1601" and row.get("class") == "stray"
+    assert row.xpath(f".//*[{_cls('stray-flag')}]")
+
+
+def test_evidence_is_escaped(big_run: RunResult) -> None:
+    chart = big_run.scenarios[4].evidence[0]
+    chart.counts = {"<script>x</script>": 3}
+    chart.title = '"><img src=x>'
+    text = render_html(big_run)
+    assert "<script>x</script>" not in text and "<img src=x>" not in text
+    assert len(lxml.html.fromstring(text).xpath("//script")) == 1
+
+
+def test_a_step_order_with_evidence(run: RunResult) -> None:
+    # Evidence before the steps: it says what went wrong, the steps only where.
+    run.scenarios[1].evidence = [Note("the report went to MMSG-181")]
+    page = lxml.html.fromstring(render_html(run))
+    section = _section(run, page, 1)
+    sid = section.get("id")
+    steps = section.xpath(".//table[@class='steps']")[0]
+    assert _position(page, f"{sid}--evidence") < list(page.iter()).index(steps)
+    assert list(page.iter()).index(steps) < _position(page, f"{sid}--trace")
+
+
+# --- ids and names -----------------------------------------------------------------
+
+
+def test_ids_are_short_stable_and_free_of_install_paths(
+    outline_run: RunResult, big_failure: Callable[..., ScenarioResult], tmp_path: Path
+) -> None:
+    run = outline_run
+    big = big_failure(10)
+    big.name = "A very long scenario name " * 8
+    big.example = {"state": "Rejected"}
+    run.scenarios.append(big)
+    ids = scenario_ids(run.scenarios)
+    assert len(set(ids)) == len(ids)
+    assert all(len(i) <= 80 and re.fullmatch(r"sc-[a-z0-9-]+", i) for i in ids), ids
+    # From the feature file's path under the features root and the name.
+    assert ids[6:8] == ["sc-report-routing-plain-plain-scenario", "sc-vendor-plain-plain-scenario"]
+    # A cut id keeps the example values and ends in a digest of the whole.
+    pattern = r"sc-report-routing-submission-one-submission-[a-z-]+-rejected-[0-9a-f]{8}"
+    assert re.fullmatch(pattern, ids[1]), ids[1]
+    assert re.search(r"-rejected-[0-9a-f]{8}$", ids[-1]), ids[-1]
+    # The twin row (same values) is numbered, and still short.
+    assert re.search(r"-rejected-2-[0-9a-f]{8}$", ids[3]), ids[3]
+    # Stable: the install path does not enter it.
+    moved = copy.deepcopy(run.scenarios)
+    for s in moved:
+        s.nodeid = s.nodeid.replace("../../.tox/conformance/lib/python3.12/site-packages", "/opt")
+    assert scenario_ids(moved) == ids
+
+    out = write_report(run, tmp_path)
+    text = out["html"].read_text(encoding="utf-8")
+    page = lxml.html.fromstring(text)
+    assert all("site-packages" not in (el.get("id") or "") for el in page.xpath("//*[@id]"))
+    assert "site-packages" not in text
+    names = [p.name for p in out["pcaps"]]
+    assert names == [f"{i}.pcap" for i in ids]
+    assert all(len(n) <= 80 + len(".pcap") for n in names)
+
+
+def test_outline_rows_are_named_by_their_example(outline_run: RunResult) -> None:
+    run = outline_run
+    page = lxml.html.fromstring(render_html(run))
+    names = page.xpath(f"//section[{_cls('scenario')}]//summary/span[@class='name']/text()")
+    assert names[:4] == [
+        "One submission comes back as one delivery report carrying MSGID1 [state=Retrieved]",
+        "One submission comes back as one delivery report carrying MSGID1 [state=Rejected]",
+        "One submission comes back as one delivery report carrying MSGID1 [state=Expired]",
+        "One submission comes back as one delivery report carrying MSGID1 [state=Rejected] (2)",
+    ]
+    assert len(set(names)) == len(names)
+    example = page.xpath(f"//section[{_cls('scenario')}]//table[@class='example']")[0]
+    assert example.text_content() == "stateRetrieved"
+
+
+# --- empty run -------------------------------------------------------------------
+
+
+def test_an_empty_run_still_writes_three_valid_files(run: RunResult, tmp_path: Path) -> None:
+    run.scenarios = []
+    out = write_report(run, tmp_path / "report")
+    page = lxml.html.fromstring(out["html"].read_bytes())
+    assert "No scenario ran" in page.get_element_by_id("empty-run").text_content()
+    assert not page.xpath("//*[@id='failures']")
+    assert page.get_element_by_id("filter-count").text_content() == "0 shown"
+    root = ET.parse(out["junit"]).getroot()
+    assert root.get("tests") == "0" and list(root.iter("testcase")) == []
+    assert root.find("testsuite").get("tests") == "0"
+    assert json.loads(out["cucumber"].read_text(encoding="utf-8")) == []
+    assert out["pcaps"] == [] and not (tmp_path / "report" / "pcap").exists()
+
+
+# --- text filter ---------------------------------------------------------------------
+
+
+def test_text_filter_input_and_what_it_searches(run: RunResult) -> None:
+    page = lxml.html.fromstring(render_html(run))
+    bar = page.get_element_by_id("filters")
+    (box,) = bar.xpath(".//input[@id='filter-text']")
+    assert box.get("type") == "search"
+    # Hidden with JS off: the page must read without it.
+    assert bar.get("hidden") is not None
+    sections = page.xpath(f"//section[{_cls('scenario')}]")
+    texts = [s.get("data-text") for s in sections]
+    assert all(t == t.lower() for t in texts)
+    failed = texts[1]
+    for word in ("a delivery report returns", "@rr-2", "rr-2", "not forwarded", "basic.feature"):
+        assert word in failed
+    assert "sip push" in texts[2] and "sut does not claim" in texts[2]
+    # The script reads the attribute the page writes.
+    assert "data-text" in page.xpath("//script")[0].text

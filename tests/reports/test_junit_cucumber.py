@@ -2,12 +2,16 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import lxml.html
+
 from mmsconf.reports.cucumber import to_cucumber
 from mmsconf.reports.junit import to_junit
-from mmsconf.reports.model import RunResult, StepResult
+from mmsconf.reports.model import RunResult, ScenarioResult, StepResult
+from mmsconf.reports.write import write_report
 
 # --- JUnit -----------------------------------------------------------------
 
@@ -165,3 +169,71 @@ def test_cucumber_undefined_step_stays_undefined(run: RunResult) -> None:
     (el,) = [e for e in _elements(to_cucumber(run)).values() if e["name"] == scenario.name]
     assert _statuses(el) == ["passed", "undefined", "skipped"]
     assert "StepDefinitionNotFoundError" in el["steps"][1]["result"]["error_message"]
+
+
+# --- names, evidence, strays, empty runs ---------------------------------------
+
+
+def test_names_are_unique_and_carry_the_example_in_all_three_formats(
+    outline_run: RunResult, tmp_path: Path
+) -> None:
+    out = write_report(outline_run, tmp_path)
+    page = lxml.html.fromstring(out["html"].read_bytes())
+    html_names = page.xpath("//section[contains(@class, 'scenario')]//summary/span[@class='name']")
+    html_names = [n.text_content() for n in html_names]
+    cases = list(ET.parse(out["junit"]).getroot().iter("testcase"))
+    junit_names = [c.get("name") for c in cases]
+    features = json.loads(out["cucumber"].read_text(encoding="utf-8"))
+    elements = [el for f in features for el in f["elements"]]
+    cucumber_names = [el["name"] for el in elements]
+
+    expected = "One submission comes back as one delivery report carrying MSGID1 [state=Rejected]"
+    for names in (html_names, junit_names, cucumber_names):
+        assert len(names) == len(outline_run.scenarios) == 8
+        assert len(set(names)) == len(names), names
+        assert expected in names
+        assert (
+            "An SP that fails authentication gets a failure response [problem=no credentials]"
+            in (names)
+        )
+    # The JUnit key a CI dashboard uses, and Cucumber's element ids, are unique too.
+    assert len({(c.get("classname"), c.get("name")) for c in cases}) == 8
+    assert len({el["id"] for el in elements}) == 8
+    assert [el["keyword"] for el in elements[:6]] == ["Scenario Outline"] * 6
+    assert elements[-1]["keyword"] == "Scenario"
+
+
+def test_evidence_and_strays_reach_junit_and_cucumber(
+    run: RunResult, big_failure: Callable[..., ScenarioResult]
+) -> None:
+    big = big_failure()
+    run.scenarios.append(big)
+    (case,) = [
+        c for c in ET.fromstring(to_junit(run)).iter("testcase") if c.get("name") == big.name
+    ]
+    text = case.find("failure").text
+    assert "Per-server load (submissions): 180=360, 181=0; mean 180" in text
+    assert "#1500 MM7 DeliveryReportReq MSGID1=sp-0007 (twice) - second report for sp-0007" in text
+    assert "#1601 [stray] MM7 DeliveryReportReq from run 1" in text
+    assert "#99999 (not in the trace) - a seq the trace lacks" in text
+    assert "Server 181 took <nothing>" in text
+    out = case.findtext("system-out")
+    # Only the first 400 messages are listed there; build a short trace with a stray.
+    assert "[stray]" not in out
+    big.trace = big.trace[1595:1605]
+    (case,) = [
+        c for c in ET.fromstring(to_junit(run)).iter("testcase") if c.get("name") == big.name
+    ]
+    strays = [line for line in case.findtext("system-out").splitlines() if "[stray]" in line]
+    assert len(strays) == 1 and "DeliveryReportReq from run 1" in strays[0]
+
+    (el,) = [e for e in _elements(to_cucumber(run)).values() if e["name"] == big.name]
+    hook = el["before"][0]["result"]["error_message"]
+    assert "evidence:" in hook and "Per-server load" in hook
+
+
+def test_empty_run_gives_valid_junit_and_cucumber(run: RunResult) -> None:
+    run.scenarios = []
+    root = ET.fromstring(to_junit(run))
+    assert root.get("tests") == "0" and root.get("failures") == "0"
+    assert to_cucumber(run) == []
