@@ -105,6 +105,23 @@ Feature: A scenario with a step nobody wrote
 """
 
 
+def test_run_refuses_a_feature_with_an_undefined_step_before_anything_runs(
+    tmp_path: Path, vendor
+) -> None:
+    folder = tmp_path / "f"
+    folder.mkdir()
+    (folder / "u.feature").write_text(UNDEFINED)
+    report = tmp_path / "r"
+    result = vendor.run_cli(
+        "run", "--features", str(folder), "--tags", "qa_undefined", "--report-dir", str(report)
+    )
+    # The author's mistake, named with file:line; the SUT was never asked anything.
+    assert result.returncode == 3, result.stdout + result.stderr
+    line = 1 + next(n for n, t in enumerate(UNDEFINED.splitlines()) if "fandango" in t)
+    assert f"u.feature:{line}: undefined-step" in result.stderr, result.stderr
+    assert not (report / "junit.xml").exists()
+
+
 def test_an_undefined_step_is_undefined_in_cucumber_and_an_error_in_junit(
     tmp_path: Path, vendor
 ) -> None:
@@ -114,8 +131,10 @@ def test_an_undefined_step_is_undefined_in_cucumber_and_an_error_in_junit(
     folder.mkdir()
     (folder / "u.feature").write_text(UNDEFINED)
     report = tmp_path / "r"
+    # With the check skipped, the run itself still keeps an undefined step an ERROR.
     result = vendor.run_cli(
         "run",
+        "--no-check",
         "--features",
         str(folder),
         "--tags",
