@@ -41,10 +41,24 @@ from mmsconf.emulators.codecs import mm7
 # --------------------------------------------------------------------------- profiles
 
 _HEALTH = [HealthCheck.too_slow, HealthCheck.data_too_large]
-settings.register_profile("default", max_examples=200, deadline=None, derandomize=True,
-                          database=None, print_blob=True, suppress_health_check=_HEALTH)
-settings.register_profile("fuzz", max_examples=10_000, deadline=None, derandomize=False,
-                          database=None, print_blob=True, suppress_health_check=_HEALTH)
+settings.register_profile(
+    "default",
+    max_examples=200,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    print_blob=True,
+    suppress_health_check=_HEALTH,
+)
+settings.register_profile(
+    "fuzz",
+    max_examples=10_000,
+    deadline=None,
+    derandomize=False,
+    database=None,
+    print_blob=True,
+    suppress_health_check=_HEALTH,
+)
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "default")
 settings.load_profile(PROFILE)
 
@@ -65,12 +79,18 @@ def _profile_line() -> str:
     # The seed Hypothesis really uses: ours is too late when this conftest is
     # only found during collection (``pytest tests``).
     seed = getattr(hypothesis.core, "global_force_seed", None)
-    how = ("derandomized" if s.derandomize
-           else f"seed {seed} (rerun: --hypothesis-seed={seed})" if seed is not None
-           else "random seed")
-    return (f"hypothesis profile {settings.get_current_profile_name()!r}: "
-            f"max_examples={s.max_examples}, deadline={s.deadline}, {how}; "
-            f"codec targets: {', '.join(t.name for t in TARGETS)}")
+    how = (
+        "derandomized"
+        if s.derandomize
+        else f"seed {seed} (rerun: --hypothesis-seed={seed})"
+        if seed is not None
+        else "random seed"
+    )
+    return (
+        f"hypothesis profile {settings.get_current_profile_name()!r}: "
+        f"max_examples={s.max_examples}, deadline={s.deadline}, {how}; "
+        f"codec targets: {', '.join(t.name for t in TARGETS)}"
+    )
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -151,15 +171,30 @@ def flip_bit(rnd: random.Random, body: bytes) -> bytes:
     if not body:
         return body
     i = rnd.randrange(len(body))
-    return body[:i] + bytes([body[i] ^ (1 << rnd.randrange(8))]) + body[i + 1:]
+    return body[:i] + bytes([body[i] ^ (1 << rnd.randrange(8))]) + body[i + 1 :]
 
 
 def truncate(rnd: random.Random, body: bytes) -> bytes:
-    return body[:rnd.randrange(len(body) + 1)]
+    return body[: rnd.randrange(len(body) + 1)]
 
 
-_INSERTS = (b"<", b">", b"&", b"]]>", b"\x00", b"\xff", b"\xc3", b"\r\n", b"--", b'"', b"=",
-            b"<!DOCTYPE x>", b"<!--", b"&#0;", b"\xef\xbb\xbf")
+_INSERTS = (
+    b"<",
+    b">",
+    b"&",
+    b"]]>",
+    b"\x00",
+    b"\xff",
+    b"\xc3",
+    b"\r\n",
+    b"--",
+    b'"',
+    b"=",
+    b"<!DOCTYPE x>",
+    b"<!--",
+    b"&#0;",
+    b"\xef\xbb\xbf",
+)
 
 
 def insert_bytes(rnd: random.Random, body: bytes) -> bytes:
@@ -183,11 +218,17 @@ def overwrite_span(rnd: random.Random, body: bytes) -> bytes:
     a, b = _span(rnd, body)
     at = rnd.randrange(len(body) + 1)
     piece = body[a:b]
-    return body[:at] + piece + body[at + len(piece):]
+    return body[:at] + piece + body[at + len(piece) :]
 
 
-BYTE_MUTATORS: tuple[Mutator, ...] = (flip_bit, truncate, insert_bytes, delete_span,
-                                      duplicate_span, overwrite_span)
+BYTE_MUTATORS: tuple[Mutator, ...] = (
+    flip_bit,
+    truncate,
+    insert_bytes,
+    delete_span,
+    duplicate_span,
+    overwrite_span,
+)
 
 
 # --------------------------------------------------------------------------- targets
@@ -217,17 +258,24 @@ def check_mm7_error(error: Exception) -> None:
 
 def _mm7_encode(message: mm7.MM7Message) -> Wire:
     encoded = mm7.encode(message)
-    return Wire(encoded.body, {"content_type": encoded.content_type,
-                               "soap_action": encoded.soap_action,
-                               "namespace": message.namespace})
+    return Wire(
+        encoded.body,
+        {
+            "content_type": encoded.content_type,
+            "soap_action": encoded.soap_action,
+            "namespace": message.namespace,
+        },
+    )
 
 
 def _mm7_decode(wire: Wire, mode: str) -> tuple[mm7.MM7Message, Sequence[mm7.Deviation]]:
     meta = wire.meta
-    config = mm7.CodecConfig(namespace=meta.get("namespace", mm7.DEFAULT_NAMESPACE),
-                             mode=mm7.Mode(mode))
-    decoded = mm7.decode(wire.body, meta.get("content_type", ""),
-                         soap_action=meta.get("soap_action"), config=config)
+    config = mm7.CodecConfig(
+        namespace=meta.get("namespace", mm7.DEFAULT_NAMESPACE), mode=mm7.Mode(mode)
+    )
+    decoded = mm7.decode(
+        wire.body, meta.get("content_type", ""), soap_action=meta.get("soap_action"), config=config
+    )
     return decoded.message, decoded.deviations
 
 
@@ -242,9 +290,13 @@ def _targets() -> list[CodecTarget]:
             modes=("strict", "lenient"),
             expected=MM7S.expected,
             junk=MM7S.junk_bodies(),
-            junk_meta=st.fixed_dictionaries({"content_type": MM7S.content_types(),
-                                             "soap_action": MM7S.soap_actions(),
-                                             "namespace": MM7S.NAMESPACES}),
+            junk_meta=st.fixed_dictionaries(
+                {
+                    "content_type": MM7S.content_types(),
+                    "soap_action": MM7S.soap_actions(),
+                    "namespace": MM7S.NAMESPACES,
+                }
+            ),
             mutators=MM7S.MUTATORS,
             check_error=check_mm7_error,
         ),
