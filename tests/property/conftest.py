@@ -36,7 +36,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from mmsconf.emulators.codecs import mm7
+from mmsconf.emulators.codecs import mime, mm7
 
 # --------------------------------------------------------------------------- profiles
 
@@ -246,6 +246,7 @@ def _load(name: str) -> ModuleType:
 
 
 MM7S = _load("mm7_strategies")
+MIMES = _load("mime_strategies")
 
 
 def check_mm7_error(error: Exception) -> None:
@@ -279,6 +280,22 @@ def _mm7_decode(wire: Wire, mode: str) -> tuple[mm7.MM7Message, Sequence[mm7.Dev
     return decoded.message, decoded.deviations
 
 
+def check_mime_error(error: Exception) -> None:
+    """Every MimeError names a field and says why."""
+    assert isinstance(error, mime.MimeError)
+    assert isinstance(error.field, str) and error.field.strip(), error
+    assert isinstance(error.reason, str) and error.reason.strip(), error
+
+
+def _mime_encode(body: Any) -> Wire:
+    built = MIMES.build(body)
+    return Wire(built.body, {"content_type": built.content_type})
+
+
+def _mime_decode(wire: Wire, mode: str) -> tuple[Any, Sequence[mime.FramingNote]]:
+    return MIMES.read(wire.body, str(wire.meta.get("content_type", "")))
+
+
 def _targets() -> list[CodecTarget]:
     return [
         CodecTarget(
@@ -300,6 +317,18 @@ def _targets() -> list[CodecTarget]:
             mutators=MM7S.MUTATORS,
             check_error=check_mm7_error,
         ),
+        CodecTarget(
+            name="mime",
+            messages=MIMES.bodies(),
+            encode=_mime_encode,
+            decode=_mime_decode,
+            error=mime.MimeError,
+            expected=MIMES.expected,
+            junk=MIMES.junk_bodies(),
+            junk_meta=st.fixed_dictionaries({"content_type": MIMES.junk_content_types}),
+            mutators=MIMES.MUTATORS,
+            check_error=check_mime_error,
+        ),
         # Later codecs (MM4, DNS, PAP, SIP, WSP): one CodecTarget each, here.
     ]
 
@@ -317,6 +346,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def mm7s() -> ModuleType:
     """The MM7 strategies and mutators (mm7_strategies.py)."""
     return MM7S
+
+
+@pytest.fixture(scope="session")
+def mimes() -> ModuleType:
+    """The MIME strategies and mutators (mime_strategies.py)."""
+    return MIMES
 
 
 @pytest.fixture(scope="session")
