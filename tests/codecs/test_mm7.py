@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from mmsconf.emulators.codecs import mime
 from mmsconf.emulators.codecs.mm7 import (
     DEFAULT_NAMESPACE,
     DEVIATION_CODES,
@@ -1256,6 +1257,37 @@ def test_non_submit_operations_in_multipart_are_accepted() -> None:
         ("Content-Type: text/plain\r\nContent-ID: <x>", b"ignored"),
     )
     assert decode(body, MP_CT).message == DR_MESSAGE
+
+
+def _framing_fault(fault: str, body: bytes, boundary: str) -> bytes:
+    close = f"\r\n--{boundary}--\r\n".encode()
+    if fault == "preamble":
+        return b"Preamble text\r\n" + body
+    if fault == "epilogue":
+        return body + b"Epilogue text\r\n"
+    if fault == "no-close-delimiter":
+        return body.removesuffix(close)
+    if fault == "no-blank-line-after-headers":  # base64 is no header line
+        return body.replace(
+            b"Content-Transfer-Encoding: base64\r\n\r\n",
+            b"Content-Transfer-Encoding: base64\r\n",
+            1,
+        )
+    return body + f"--{boundary}\u2013\r\n".encode()  # a typographic dash, in the epilogue
+
+
+@pytest.mark.parametrize("fault", sorted(mime.FRAMING_NOTES))
+@pytest.mark.parametrize("mode", list(Mode))
+def test_multipart_framing_faults_are_read_past_in_both_modes(fault: str, mode: Mode) -> None:
+    """The MIME splitter notes these; MM7 does not judge them (yet) and reads on."""
+    encoded = encode(SUBMIT_MP, parts=PARTS)
+    boundary = encoded.content_type.split('boundary="', 1)[1].split('"', 1)[0]
+    damaged = _framing_fault(fault, encoded.body, boundary)
+    assert fault in {note.code for note in mime.split(damaged, boundary).notes}
+    config = CodecConfig(mode=mode)
+    assert decode(damaged, encoded.content_type, config=config) == decode(
+        encoded.body, encoded.content_type, config=config
+    )
 
 
 # --------------------------------------------------------------------------- round trips
