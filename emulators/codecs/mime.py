@@ -326,6 +326,8 @@ def build_mixed(
 
 
 def _unfold(value: str) -> str:
+    if "\n" not in value:  # the usual case, without the regex
+        return value.strip()
     return re.sub(r"\r?\n[ \t]+", " ", value).strip()
 
 
@@ -413,14 +415,20 @@ def _split_part(data: bytes) -> tuple[SplitPart, bool]:
             break
         at = line_end
     message = _HEADER_PARSER.parsebytes(data[:head_end])
-    raw_cid = message.get("Content-ID")
-    raw_type = message.get("Content-Type")
+    headers = []
+    found: dict[str, str] = {}  # the first value of each name, as Message.get has it
+    for name, value in message.items():
+        text = str(value)  # a value with 8-bit bytes comes back as an email.header.Header
+        headers.append((name, _unfold(text)))
+        found.setdefault(name.lower(), text)
+    content_id = found.get("content-id")
+    content_type = found.get("content-type")
     part = SplitPart(
-        headers=tuple((name, _unfold(str(value))) for name, value in message.items()),
-        content_id=None if raw_cid is None else str(raw_cid),
-        content_type=None if raw_type is None else _unfold(str(raw_type)),
+        headers=tuple(headers),
+        content_id=content_id,
+        content_type=None if content_type is None else _unfold(content_type),
         media_type=message.get_content_type(),
-        transfer_encoding=str(message.get("Content-Transfer-Encoding", "")).strip().lower(),
+        transfer_encoding=found.get("content-transfer-encoding", "").strip().lower(),
         raw=data[body_start:],
     )
     return part, well_ended
@@ -431,22 +439,54 @@ def _split_part(data: bytes) -> tuple[SplitPart, bool]:
 _NON_ASCII_DASH = rb"\xe2\x80[\x90-\x95]|\xe2\x88\x92|\xef\xb9[\x98\xa3]|\xef\xbc\x8d|[\x96\x97]"
 _DASHES = rb"(?:-|" + _NON_ASCII_DASH + rb"){1,2}"
 _DASHES_BEFORE = re.compile(rb"\n(" + _DASHES + rb")\Z")
+_DASHES_AFTER = re.compile(rb"(" + _DASHES + rb")[ \t]*(?:\r?\n|\Z)")
+
+# A delimiter line: where it starts, where the next line starts, whether it closes.
+_Mark = tuple[int, int, bool]
 
 
-def _dash_lookalikes(body: bytes, boundary: bytes) -> list[int]:
-    """Where lines like "--b–" or "–b–" (a close delimiter with a typographic
-    dash) start. Searched from the boundary text, so the cost follows its
-    occurrences, not every byte of the body."""
-    after = re.compile(re.escape(boundary) + rb"(" + _DASHES + rb")[ \t]*(?:\r?\n|\Z)")
-    found = []
-    for match in after.finditer(body):
-        at = match.start()
-        # At most two dashes of three bytes, and the line break before them.
-        window = (b"\n" if at <= 7 else b"") + body[max(0, at - 7) : at]
-        before = _DASHES_BEFORE.search(window)
-        if before is not None and not (before.group(1) + match.group(1)).isascii():
-            found.append(at - len(before.group(1)))
-    return found
+def _lookalike_start(body: bytes, at: int, end: int) -> int | None:
+    """Where the line holding the boundary text at ``at:end`` starts if it is
+    a close delimiter with a typographic dash ("--b–", "–b–", "–b--")."""
+    # At most two dashes of three bytes before the boundary, and the line break.
+    window = (b"\n" if at <= 7 else b"") + body[max(0, at - 7) : at]
+    before = _DASHES_BEFORE.search(window)
+    after = _DASHES_AFTER.match(body, end)
+    if before is None or after is None or (before.group(1) + after.group(1)).isascii():
+        return None
+    return at - len(before.group(1))
+
+
+def _scan(body: bytes, boundary: bytes) -> tuple[list[_Mark], list[int]]:
+    """The delimiter lines, up to the close delimiter, and the lines before it
+    that look like a close delimiter with a typographic dash.
+
+    One pass over the occurrences of the boundary text (found by bytes.find,
+    so the cost follows them rather than every byte of the body).
+    """
+    marks: list[_Mark] = []
+    lookalikes: list[int] = []
+    at = body.find(boundary)
+    while at >= 0:
+        end = at + len(boundary)
+        start = at - 2
+        # A delimiter is "--" and the boundary at the start of a line.
+        if start >= 0 and body[start:at] == b"--" and (start == 0 or body[start - 1] == 0x0A):
+            closing = body.startswith(b"--", end)
+            eol = body.find(b"\n", end)
+            line_end = len(body) if eol < 0 else eol + 1
+            if not body[end + 2 * closing : line_end].strip(b" \t\r\n"):
+                marks.append((start, line_end, closing))
+                if closing:
+                    break
+                at = body.find(boundary, at + 1)
+                continue
+        if at and (body[at - 1] == 0x2D or body[at - 1] >= 0x80):  # a dash may come before
+            line_start = _lookalike_start(body, at, end)
+            if line_start is not None:
+                lookalikes.append(line_start)
+        at = body.find(boundary, at + 1)
+    return marks, lookalikes
 
 
 def split(body: bytes, boundary: str) -> Split:
@@ -465,27 +505,14 @@ def split(body: bytes, boundary: str) -> Split:
     """
     if not boundary.isascii():
         return Split(())
-    delimiter = b"--" + boundary.encode("ascii")
-    marks: list[tuple[int, int, bool]] = []  # delimiter line: start, next line, closing
-    at = body.find(delimiter)
-    while at >= 0:
-        if at == 0 or body[at - 1] == 0x0A:  # only at the start of a line
-            end = at + len(delimiter)
-            closing = body.startswith(b"--", end)
-            eol = body.find(b"\n", end)
-            line_end = len(body) if eol < 0 else eol + 1
-            if not body[end + 2 * closing : line_end].strip(b" \t\r\n"):
-                marks.append((at, line_end, closing))
-                if closing:
-                    break
-        at = body.find(delimiter, at + 1)
+    marks, lookalikes = _scan(body, boundary.encode("ascii"))
     notes = [
         FramingNote(
             "close-delimiter-non-ascii-dash",
             offset,
             "a close delimiter written with a typographic dash (read as content)",
         )
-        for offset in _dash_lookalikes(body, boundary.encode("ascii"))
+        for offset in lookalikes
     ]
     parts: list[SplitPart] = []
     for i, (_, line_end, closing) in enumerate(marks):
@@ -515,7 +542,7 @@ def split(body: bytes, boundary: str) -> Split:
     return Split(tuple(parts), tuple(sorted(notes, key=lambda note: note.offset)))
 
 
-def _outside_notes(body: bytes, marks: list[tuple[int, int, bool]]) -> list[FramingNote]:
+def _outside_notes(body: bytes, marks: list[_Mark]) -> list[FramingNote]:
     """Preamble, epilogue and a missing close delimiter."""
     notes = []
     first = marks[0][0]

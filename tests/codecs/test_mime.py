@@ -328,6 +328,11 @@ def test_lines_that_are_no_dash_lookalike(line: bytes) -> None:
     assert "close-delimiter-non-ascii-dash" not in codes(split(raw, "b").notes)
 
 
+def test_after_the_close_delimiter_a_dash_lookalike_is_only_epilogue() -> None:
+    raw = body(b"\r\nhello") + "--b\u2013\r\n".encode()
+    assert codes(split(raw, "b").notes) == ["epilogue"]
+
+
 def test_notes_come_in_body_order() -> None:
     raw = b"pre\r\n--b\r\nX: 1\r\nbody\r\n--b\xe2\x80\x93\r\n"
     assert codes(split(raw, "b").notes) == [

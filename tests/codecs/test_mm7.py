@@ -1273,7 +1273,8 @@ def _framing_fault(fault: str, body: bytes, boundary: str) -> bytes:
             b"Content-Transfer-Encoding: base64\r\n",
             1,
         )
-    return body + f"--{boundary}\u2013\r\n".encode()  # a typographic dash, in the epilogue
+    # A close delimiter with a typographic dash, where it changes no part: the preamble.
+    return f"--{boundary}\u2013\r\n".encode() + body
 
 
 @pytest.mark.parametrize("fault", sorted(mime.FRAMING_NOTES))
