@@ -59,7 +59,7 @@ def test_the_contracts_hold(tmp_path: Path) -> None:
     [
         ("emulators/sp.py", "from mmsconf.fixtures import verdicts as _uphill"),
         ("reports/html.py", "from mmsconf.fixtures import loop as _uphill"),
-        ("emulators/codecs/mm7_types.py", "from mmsconf.emulators import service as _uphill"),
+        ("emulators/codecs/mm7/types.py", "from mmsconf.emulators import service as _uphill"),
     ],
 )
 def test_an_uphill_import_breaks_lint(tmp_path: Path, module: str, uphill: str) -> None:

@@ -36,15 +36,29 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from mmsconf.emulators.codecs import mm7
+from mmsconf.emulators.codecs import mime, mm7
 
 # --------------------------------------------------------------------------- profiles
 
 _HEALTH = [HealthCheck.too_slow, HealthCheck.data_too_large]
-settings.register_profile("default", max_examples=200, deadline=None, derandomize=True,
-                          database=None, print_blob=True, suppress_health_check=_HEALTH)
-settings.register_profile("fuzz", max_examples=10_000, deadline=None, derandomize=False,
-                          database=None, print_blob=True, suppress_health_check=_HEALTH)
+settings.register_profile(
+    "default",
+    max_examples=200,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    print_blob=True,
+    suppress_health_check=_HEALTH,
+)
+settings.register_profile(
+    "fuzz",
+    max_examples=10_000,
+    deadline=None,
+    derandomize=False,
+    database=None,
+    print_blob=True,
+    suppress_health_check=_HEALTH,
+)
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "default")
 settings.load_profile(PROFILE)
 
@@ -65,12 +79,18 @@ def _profile_line() -> str:
     # The seed Hypothesis really uses: ours is too late when this conftest is
     # only found during collection (``pytest tests``).
     seed = getattr(hypothesis.core, "global_force_seed", None)
-    how = ("derandomized" if s.derandomize
-           else f"seed {seed} (rerun: --hypothesis-seed={seed})" if seed is not None
-           else "random seed")
-    return (f"hypothesis profile {settings.get_current_profile_name()!r}: "
-            f"max_examples={s.max_examples}, deadline={s.deadline}, {how}; "
-            f"codec targets: {', '.join(t.name for t in TARGETS)}")
+    how = (
+        "derandomized"
+        if s.derandomize
+        else f"seed {seed} (rerun: --hypothesis-seed={seed})"
+        if seed is not None
+        else "random seed"
+    )
+    return (
+        f"hypothesis profile {settings.get_current_profile_name()!r}: "
+        f"max_examples={s.max_examples}, deadline={s.deadline}, {how}; "
+        f"codec targets: {', '.join(t.name for t in TARGETS)}"
+    )
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -151,15 +171,30 @@ def flip_bit(rnd: random.Random, body: bytes) -> bytes:
     if not body:
         return body
     i = rnd.randrange(len(body))
-    return body[:i] + bytes([body[i] ^ (1 << rnd.randrange(8))]) + body[i + 1:]
+    return body[:i] + bytes([body[i] ^ (1 << rnd.randrange(8))]) + body[i + 1 :]
 
 
 def truncate(rnd: random.Random, body: bytes) -> bytes:
-    return body[:rnd.randrange(len(body) + 1)]
+    return body[: rnd.randrange(len(body) + 1)]
 
 
-_INSERTS = (b"<", b">", b"&", b"]]>", b"\x00", b"\xff", b"\xc3", b"\r\n", b"--", b'"', b"=",
-            b"<!DOCTYPE x>", b"<!--", b"&#0;", b"\xef\xbb\xbf")
+_INSERTS = (
+    b"<",
+    b">",
+    b"&",
+    b"]]>",
+    b"\x00",
+    b"\xff",
+    b"\xc3",
+    b"\r\n",
+    b"--",
+    b'"',
+    b"=",
+    b"<!DOCTYPE x>",
+    b"<!--",
+    b"&#0;",
+    b"\xef\xbb\xbf",
+)
 
 
 def insert_bytes(rnd: random.Random, body: bytes) -> bytes:
@@ -183,11 +218,17 @@ def overwrite_span(rnd: random.Random, body: bytes) -> bytes:
     a, b = _span(rnd, body)
     at = rnd.randrange(len(body) + 1)
     piece = body[a:b]
-    return body[:at] + piece + body[at + len(piece):]
+    return body[:at] + piece + body[at + len(piece) :]
 
 
-BYTE_MUTATORS: tuple[Mutator, ...] = (flip_bit, truncate, insert_bytes, delete_span,
-                                      duplicate_span, overwrite_span)
+BYTE_MUTATORS: tuple[Mutator, ...] = (
+    flip_bit,
+    truncate,
+    insert_bytes,
+    delete_span,
+    duplicate_span,
+    overwrite_span,
+)
 
 
 # --------------------------------------------------------------------------- targets
@@ -205,6 +246,7 @@ def _load(name: str) -> ModuleType:
 
 
 MM7S = _load("mm7_strategies")
+MIMES = _load("mime_strategies")
 
 
 def check_mm7_error(error: Exception) -> None:
@@ -217,18 +259,41 @@ def check_mm7_error(error: Exception) -> None:
 
 def _mm7_encode(message: mm7.MM7Message) -> Wire:
     encoded = mm7.encode(message)
-    return Wire(encoded.body, {"content_type": encoded.content_type,
-                               "soap_action": encoded.soap_action,
-                               "namespace": message.namespace})
+    return Wire(
+        encoded.body,
+        {
+            "content_type": encoded.content_type,
+            "soap_action": encoded.soap_action,
+            "namespace": message.namespace,
+        },
+    )
 
 
 def _mm7_decode(wire: Wire, mode: str) -> tuple[mm7.MM7Message, Sequence[mm7.Deviation]]:
     meta = wire.meta
-    config = mm7.CodecConfig(namespace=meta.get("namespace", mm7.DEFAULT_NAMESPACE),
-                             mode=mm7.Mode(mode))
-    decoded = mm7.decode(wire.body, meta.get("content_type", ""),
-                         soap_action=meta.get("soap_action"), config=config)
+    config = mm7.CodecConfig(
+        namespace=meta.get("namespace", mm7.DEFAULT_NAMESPACE), mode=mm7.Mode(mode)
+    )
+    decoded = mm7.decode(
+        wire.body, meta.get("content_type", ""), soap_action=meta.get("soap_action"), config=config
+    )
     return decoded.message, decoded.deviations
+
+
+def check_mime_error(error: Exception) -> None:
+    """Every MimeError names a field and says why."""
+    assert isinstance(error, mime.MimeError)
+    assert isinstance(error.field, str) and error.field.strip(), error
+    assert isinstance(error.reason, str) and error.reason.strip(), error
+
+
+def _mime_encode(body: Any) -> Wire:
+    built = MIMES.build(body)
+    return Wire(built.body, {"content_type": built.content_type})
+
+
+def _mime_decode(wire: Wire, mode: str) -> tuple[Any, Sequence[mime.FramingNote]]:
+    return MIMES.read(wire.body, str(wire.meta.get("content_type", "")))
 
 
 def _targets() -> list[CodecTarget]:
@@ -242,11 +307,27 @@ def _targets() -> list[CodecTarget]:
             modes=("strict", "lenient"),
             expected=MM7S.expected,
             junk=MM7S.junk_bodies(),
-            junk_meta=st.fixed_dictionaries({"content_type": MM7S.content_types(),
-                                             "soap_action": MM7S.soap_actions(),
-                                             "namespace": MM7S.NAMESPACES}),
+            junk_meta=st.fixed_dictionaries(
+                {
+                    "content_type": MM7S.content_types(),
+                    "soap_action": MM7S.soap_actions(),
+                    "namespace": MM7S.NAMESPACES,
+                }
+            ),
             mutators=MM7S.MUTATORS,
             check_error=check_mm7_error,
+        ),
+        CodecTarget(
+            name="mime",
+            messages=MIMES.bodies(),
+            encode=_mime_encode,
+            decode=_mime_decode,
+            error=mime.MimeError,
+            expected=MIMES.expected,
+            junk=MIMES.junk_bodies(),
+            junk_meta=st.fixed_dictionaries({"content_type": MIMES.junk_content_types}),
+            mutators=MIMES.MUTATORS,
+            check_error=check_mime_error,
         ),
         # Later codecs (MM4, DNS, PAP, SIP, WSP): one CodecTarget each, here.
     ]
@@ -265,6 +346,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def mm7s() -> ModuleType:
     """The MM7 strategies and mutators (mm7_strategies.py)."""
     return MM7S
+
+
+@pytest.fixture(scope="session")
+def mimes() -> ModuleType:
+    """The MIME strategies and mutators (mime_strategies.py)."""
+    return MIMES
 
 
 @pytest.fixture(scope="session")

@@ -61,8 +61,12 @@ REL6_FIELDS = ("applic_id", "reply_applic_id", "aux_applic_info")
 def is_xml_char(c: str) -> bool:
     """The XML 1.0 Char production."""
     o = ord(c)
-    return (o in (0x9, 0xA, 0xD) or 0x20 <= o <= 0xD7FF or 0xE000 <= o <= 0xFFFD
-            or 0x10000 <= o <= 0x10FFFF)
+    return (
+        o in (0x9, 0xA, 0xD)
+        or 0x20 <= o <= 0xD7FF
+        or 0xE000 <= o <= 0xFFFD
+        or 0x10000 <= o <= 0x10FFFF
+    )
 
 
 def xml_ok(text: str) -> bool:
@@ -78,11 +82,47 @@ XML_CHARS = st.characters(exclude_categories=("Cs",), exclude_characters=_NOT_XM
 
 #: Pieces that break naive escaping or whitespace handling.
 SPECIALS: tuple[str, ...] = (
-    "<", ">", "&", "]]>", "&amp;", "&#x41;", "&lt;", '"', "'", "<!--", "-->", "<?pi x?>",
-    "<![CDATA[x]]>", "</mm7:Subject>", "cid:", "%20", "=?utf-8?q?x?=",
-    " ", "  ", "\t", "\n", "\r", "\r\n", "\n\r",
-    "\u00a0", "\u2028", "\u0085", "\u3000", "\ufeff", "\u200b", "\x7f", "\x9f",
-    "é", "ß", "Grüße", "漢字", "😀", "\U0010fffd", "\ufffd", "\ufdd0", "\U0001fffe",
+    "<",
+    ">",
+    "&",
+    "]]>",
+    "&amp;",
+    "&#x41;",
+    "&lt;",
+    '"',
+    "'",
+    "<!--",
+    "-->",
+    "<?pi x?>",
+    "<![CDATA[x]]>",
+    "</mm7:Subject>",
+    "cid:",
+    "%20",
+    "=?utf-8?q?x?=",
+    " ",
+    "  ",
+    "\t",
+    "\n",
+    "\r",
+    "\r\n",
+    "\n\r",
+    "\u00a0",
+    "\u2028",
+    "\u0085",
+    "\u3000",
+    "\ufeff",
+    "\u200b",
+    "\x7f",
+    "\x9f",
+    "é",
+    "ß",
+    "Grüße",
+    "漢字",
+    "😀",
+    "\U0010fffd",
+    "\ufffd",
+    "\ufdd0",
+    "\U0001fffe",
 )
 
 _fragment = st.one_of(st.sampled_from(SPECIALS), st.text(XML_CHARS, min_size=1, max_size=6))
@@ -108,9 +148,14 @@ def any_text(*, max_size: int = 12) -> st.SearchStrategy[str]:
     return st.one_of(
         xml_text(max_size=max_size),
         st.text(st.characters(exclude_categories=()), max_size=max_size),
-        st.lists(st.one_of(_fragment, st.sampled_from(["\x00", "\x07", "\x1b", "\ud800",
-                                                        "\udfff", "\ufffe", "\uffff"])),
-                 min_size=1, max_size=max_size).map("".join),
+        st.lists(
+            st.one_of(
+                _fragment,
+                st.sampled_from(["\x00", "\x07", "\x1b", "\ud800", "\udfff", "\ufffe", "\uffff"]),
+            ),
+            min_size=1,
+            max_size=max_size,
+        ).map("".join),
     )
 
 
@@ -121,8 +166,9 @@ VERSIONS = st.sampled_from(KNOWN_VERSIONS)
 
 
 def addresses() -> st.SearchStrategy[Address]:
-    return st.builds(Address, non_blank(), st.sampled_from(("Number", "RFC2822Address",
-                                                             "ShortCode")))
+    return st.builds(
+        Address, non_blank(), st.sampled_from(("Number", "RFC2822Address", "ShortCode"))
+    )
 
 
 def status_codes() -> st.SearchStrategy[int]:
@@ -141,9 +187,17 @@ def xs_datetimes(draw: st.DrawFn) -> str:
     month, day = draw(st.integers(1, 12)), draw(st.integers(1, 28))
     hh, mm, ss = draw(st.integers(0, 23)), draw(st.integers(0, 59)), draw(st.integers(0, 59))
     frac = draw(st.sampled_from(("", ".0", ".5", ".123456789")))
-    zone = draw(st.one_of(st.sampled_from(("", "Z", "+14:00", "-00:00")),
-                          st.builds("{}{:02d}:{:02d}".format, st.sampled_from("+-"),
-                                    st.integers(0, 13), st.integers(0, 59))))
+    zone = draw(
+        st.one_of(
+            st.sampled_from(("", "Z", "+14:00", "-00:00")),
+            st.builds(
+                "{}{:02d}:{:02d}".format,
+                st.sampled_from("+-"),
+                st.integers(0, 13),
+                st.integers(0, 59),
+            ),
+        )
+    )
     return f"{year}-{month:02d}-{day:02d}T{hh:02d}:{mm:02d}:{ss:02d}{frac}{zone}"
 
 
@@ -155,13 +209,24 @@ def _applic(ns: str) -> st.SearchStrategy[dict[str, str | None]]:
 
 _content_ids = st.text(
     st.characters(min_codepoint=0x21, max_codepoint=0x7E, exclude_characters="<>"),
-    min_size=1, max_size=20,
+    min_size=1,
+    max_size=20,
 )
 _content_types = st.one_of(
-    st.sampled_from(("text/plain", "text/plain; charset=utf-8", "image/gif", "image/jpeg",
-                     "application/smil", 'application/smil; name="pres.smil"',
-                     "audio/amr", "video/3gpp", "application/octet-stream",
-                     'text/plain; charset="iso-8859-1"; name="a b.txt"')),
+    st.sampled_from(
+        (
+            "text/plain",
+            "text/plain; charset=utf-8",
+            "image/gif",
+            "image/jpeg",
+            "application/smil",
+            'application/smil; name="pres.smil"',
+            "audio/amr",
+            "video/3gpp",
+            "application/octet-stream",
+            'text/plain; charset="iso-8859-1"; name="a b.txt"',
+        )
+    ),
     st.from_regex(r"[a-z]{1,10}/[a-z0-9.+-]{1,12}", fullmatch=True),
 )
 
@@ -169,8 +234,9 @@ _content_types = st.one_of(
 @st.composite
 def content_parts(draw: st.DrawFn) -> tuple[ContentPart, ...]:
     ids = draw(st.lists(_content_ids, min_size=1, max_size=3, unique=True))
-    return tuple(ContentPart(cid, draw(_content_types), draw(st.binary(max_size=600)))
-                 for cid in ids)
+    return tuple(
+        ContentPart(cid, draw(_content_types), draw(st.binary(max_size=600))) for cid in ids
+    )
 
 
 # --------------------------------------------------------------------------- messages
@@ -188,8 +254,11 @@ def submit_reqs(draw: st.DrawFn, ns: str, *, multipart: bool) -> SubmitReq:
         parts = draw(content_parts())
         cid = draw(st.sampled_from([p.content_id for p in parts]))
         # As the encoder defaults it, or written by the caller in any form that resolves.
-        href = draw(st.sampled_from((None, f"cid:{cid}", f"CID:{cid}", f" cid:{cid} ",
-                                     f"cid:{quote(cid, safe='')}")))
+        href = draw(
+            st.sampled_from(
+                (None, f"cid:{cid}", f"CID:{cid}", f" cid:{cid} ", f"cid:{quote(cid, safe='')}")
+            )
+        )
     m = SubmitReq(
         transaction_id=draw(unpadded()),
         namespace=ns,
@@ -202,8 +271,9 @@ def submit_reqs(draw: st.DrawFn, ns: str, *, multipart: bool) -> SubmitReq:
         bcc=bcc,
         service_code=draw(st.none() | xml_text()),
         linked_id=draw(st.none() | xml_text()),
-        message_class=draw(st.none() | st.sampled_from(("Personal", "Informational",
-                                                         "Advertisement", "Auto"))),
+        message_class=draw(
+            st.none() | st.sampled_from(("Personal", "Informational", "Advertisement", "Auto"))
+        ),
         delivery_report=draw(st.none() | st.booleans()),
         read_reply=draw(st.none() | st.booleans()),
         priority=draw(st.none() | st.sampled_from(("Normal", "High", "Low"))),
@@ -226,7 +296,9 @@ def submit_rsps(draw: st.DrawFn, ns: str) -> SubmitRsp:
 @st.composite
 def delivery_report_reqs(draw: st.DrawFn, ns: str) -> DeliveryReportReq:
     return DeliveryReportReq(
-        draw(unpadded()), ns, draw(VERSIONS),
+        draw(unpadded()),
+        ns,
+        draw(VERSIONS),
         message_id=draw(xml_text()),
         recipient=draw(addresses()),
         sender=draw(addresses()),
@@ -254,18 +326,23 @@ def soap_faults(draw: st.DrawFn, ns: str) -> SoapFault:
         return SoapFault(tid, ns, DEFAULT_VERSION, faultcode=faultcode, faultstring=faultstring)
     cls = draw(st.sampled_from((RSErrorRsp, VASPErrorRsp)))
     detail = cls(tid, ns, draw(VERSIONS), status=draw(statuses()))
-    return SoapFault(tid, ns, detail.version, faultcode=faultcode, faultstring=faultstring,
-                     detail=detail)
+    return SoapFault(
+        tid, ns, detail.version, faultcode=faultcode, faultstring=faultstring, detail=detail
+    )
 
 
 def message(op: str, ns: str) -> st.SearchStrategy[MM7Message]:
     """Valid messages of one operation in one namespace."""
-    generic = {"DeliveryReportRsp": DeliveryReportRsp, "RSErrorRsp": RSErrorRsp,
-               "VASPErrorRsp": VASPErrorRsp}
+    generic = {
+        "DeliveryReportRsp": DeliveryReportRsp,
+        "RSErrorRsp": RSErrorRsp,
+        "VASPErrorRsp": VASPErrorRsp,
+    }
     if op in generic:
         cls = generic[op]
-        return st.builds(lambda tid, v, s: cls(tid, ns, v, status=s), unpadded(), VERSIONS,
-                         statuses())
+        return st.builds(
+            lambda tid, v, s: cls(tid, ns, v, status=s), unpadded(), VERSIONS, statuses()
+        )
     builders: dict[str, Callable[[], st.SearchStrategy[MM7Message]]] = {
         "SubmitReq": lambda: submit_reqs(ns, multipart=False),
         "SubmitReq+parts": lambda: submit_reqs(ns, multipart=True),
@@ -278,8 +355,7 @@ def message(op: str, ns: str) -> st.SearchStrategy[MM7Message]:
 
 def messages() -> st.SearchStrategy[MM7Message]:
     """Valid messages of every operation in every namespace."""
-    return st.one_of([NAMESPACES.flatmap(lambda ns, op=op: message(op, ns))
-                      for op in OPERATIONS])
+    return st.one_of([NAMESPACES.flatmap(lambda ns, op=op: message(op, ns)) for op in OPERATIONS])
 
 
 def expected(m: MM7Message) -> MM7Message:
@@ -291,9 +367,14 @@ def expected(m: MM7Message) -> MM7Message:
     """
     if isinstance(m, RSErrorRsp | VASPErrorRsp):
         code = m.status.code
-        return SoapFault(m.transaction_id, m.namespace, m.version,
-                         faultcode="env:Client" if 2000 <= code < 3000 else "env:Server",
-                         faultstring=m.status.text or STATUS_TEXT.get(code, "Error"), detail=m)
+        return SoapFault(
+            m.transaction_id,
+            m.namespace,
+            m.version,
+            faultcode="env:Client" if 2000 <= code < 3000 else "env:Server",
+            faultstring=m.status.text or STATUS_TEXT.get(code, "Error"),
+            detail=m,
+        )
     if isinstance(m, SubmitReq) and m.parts and m.content_href is None:
         return replace(m, content_href=f"cid:{m.parts[0].content_id}")
     return m
@@ -305,47 +386,116 @@ def expected(m: MM7Message) -> MM7Message:
 def content_types() -> st.SearchStrategy[str]:
     """Content-Type values: the right ones, near misses, and anything at all."""
     boundary = st.one_of(st.text(max_size=12), st.sampled_from(("XYZ", "b", "", '"')))
-    param = st.sampled_from(("type", "start", "boundary", "charset", "boundary*",
-                             "boundary*0", "start*", "x"))
-    params = st.lists(st.tuples(param, st.one_of(st.text(max_size=10), boundary,
-                                                 st.sampled_from(('"<mm7-envelope>"',
-                                                                  "utf-8''%41", '"text/xml"')))),
-                      max_size=4)
-    base = st.sampled_from(("text/xml", "multipart/related", "application/xml",
-                            "Multipart/Related", "text/plain", "multipart/mixed", "", "/", ";"))
+    param = st.sampled_from(
+        ("type", "start", "boundary", "charset", "boundary*", "boundary*0", "start*", "x")
+    )
+    params = st.lists(
+        st.tuples(
+            param,
+            st.one_of(
+                st.text(max_size=10),
+                boundary,
+                st.sampled_from(('"<mm7-envelope>"', "utf-8''%41", '"text/xml"')),
+            ),
+        ),
+        max_size=4,
+    )
+    base = st.sampled_from(
+        (
+            "text/xml",
+            "multipart/related",
+            "application/xml",
+            "Multipart/Related",
+            "text/plain",
+            "multipart/mixed",
+            "",
+            "/",
+            ";",
+        )
+    )
     structured = st.builds(lambda b, ps: b + "".join(f"; {k}={v}" for k, v in ps), base, params)
-    return st.one_of(structured, st.text(max_size=40),
-                     st.sampled_from(('text/xml; charset="utf-8"',
-                                      'multipart/related; boundary="XYZ"; type="text/xml"',
-                                      "multipart/related; boundary=XYZ; start=<e>",
-                                      # RFC 2231 continuations the email package trips on
-                                      "multipart/related; boundary*=; boundary*0=",
-                                      "multipart/related; boundary=XYZ; start*0=a; start*=b")))
+    return st.one_of(
+        structured,
+        st.text(max_size=40),
+        st.sampled_from(
+            (
+                'text/xml; charset="utf-8"',
+                'multipart/related; boundary="XYZ"; type="text/xml"',
+                "multipart/related; boundary=XYZ; start=<e>",
+                # RFC 2231 continuations the email package trips on
+                "multipart/related; boundary*=; boundary*0=",
+                "multipart/related; boundary=XYZ; start*0=a; start*=b",
+            )
+        ),
+    )
 
 
 def soap_actions() -> st.SearchStrategy[str | None]:
-    return st.one_of(st.none(), st.sampled_from(('""', "", '"urn:x"', *MM7_NAMESPACES[-2:])),
-                     st.text(max_size=20))
+    return st.one_of(
+        st.none(),
+        st.sampled_from(('""', "", '"urn:x"', *MM7_NAMESPACES[-2:])),
+        st.text(max_size=20),
+    )
 
 
 @st.composite
 def junk_bodies(draw: st.DrawFn) -> bytes:
     """Bytes that get past the first checks now and then: MIME-ish and XML-ish."""
-    xmlish = st.lists(st.sampled_from((
-        b"<?xml version='1.0'?>", f'<env:Envelope xmlns:env="{SOAP_ENV_NS}">'.encode(),
-        b"<env:Header>", b"</env:Header>", b"<env:Body>", b"</env:Body>", b"</env:Envelope>",
-        f'<SubmitReq xmlns="{MM7_NAMESPACES[-1]}">'.encode(), b"<MM7Version>6.8.0</MM7Version>",
-        b"<env:Fault>", b"<faultcode>env:Server</faultcode>", b"<Status>", b"<StatusCode>",
-        b"</StatusCode>", b"</Status>", b"<!--x-->", b"<![CDATA[", b"]]>", b"&amp;", b"&x;",
-        b"\xef\xbb\xbf", b"\xff\xfe", b"\x00", b"<a>", b"</a>",
-    )), max_size=14).map(b"".join)
-    mimeish = st.lists(st.one_of(st.sampled_from((
-        b"--XYZ\r\n", b"--XYZ--\r\n", b"Content-Type: text/xml\r\n", b"Content-ID: <e>\r\n",
-        b"Content-Type: multipart/mixed; boundary=XYZ\r\n", b"\r\n",
-        b"Content-Transfer-Encoding: base64\r\n",
-        b"Content-Transfer-Encoding: quoted-printable\r\n",
-        b"Content-ID: <mm7-envelope>\r\n", b"=\r\n", b"=4", b"R0lGODlh", b"!!",
-    )), xmlish), max_size=12).map(b"".join)
+    xmlish = st.lists(
+        st.sampled_from(
+            (
+                b"<?xml version='1.0'?>",
+                f'<env:Envelope xmlns:env="{SOAP_ENV_NS}">'.encode(),
+                b"<env:Header>",
+                b"</env:Header>",
+                b"<env:Body>",
+                b"</env:Body>",
+                b"</env:Envelope>",
+                f'<SubmitReq xmlns="{MM7_NAMESPACES[-1]}">'.encode(),
+                b"<MM7Version>6.8.0</MM7Version>",
+                b"<env:Fault>",
+                b"<faultcode>env:Server</faultcode>",
+                b"<Status>",
+                b"<StatusCode>",
+                b"</StatusCode>",
+                b"</Status>",
+                b"<!--x-->",
+                b"<![CDATA[",
+                b"]]>",
+                b"&amp;",
+                b"&x;",
+                b"\xef\xbb\xbf",
+                b"\xff\xfe",
+                b"\x00",
+                b"<a>",
+                b"</a>",
+            )
+        ),
+        max_size=14,
+    ).map(b"".join)
+    mimeish = st.lists(
+        st.one_of(
+            st.sampled_from(
+                (
+                    b"--XYZ\r\n",
+                    b"--XYZ--\r\n",
+                    b"Content-Type: text/xml\r\n",
+                    b"Content-ID: <e>\r\n",
+                    b"Content-Type: multipart/mixed; boundary=XYZ\r\n",
+                    b"\r\n",
+                    b"Content-Transfer-Encoding: base64\r\n",
+                    b"Content-Transfer-Encoding: quoted-printable\r\n",
+                    b"Content-ID: <mm7-envelope>\r\n",
+                    b"=\r\n",
+                    b"=4",
+                    b"R0lGODlh",
+                    b"!!",
+                )
+            ),
+            xmlish,
+        ),
+        max_size=12,
+    ).map(b"".join)
     return draw(st.one_of(st.binary(max_size=300), xmlish, mimeish))
 
 
@@ -396,8 +546,11 @@ def _duplicate_element(rnd: random.Random, root: etree._Element) -> None:
 
 
 def _swap_elements(rnd: random.Random, root: etree._Element) -> None:
-    parents = [el for el in root.iter() if isinstance(el.tag, str)
-               and len([c for c in el if isinstance(c.tag, str)]) >= 2]
+    parents = [
+        el
+        for el in root.iter()
+        if isinstance(el.tag, str) and len([c for c in el if isinstance(c.tag, str)]) >= 2
+    ]
     if not parents:
         return
     parent = rnd.choice(parents)
@@ -417,8 +570,14 @@ def _remove_element(rnd: random.Random, root: etree._Element) -> None:
         parent.remove(el)
 
 
-_OTHER_NAMESPACES = (*MM7_NAMESPACES, SOAP_ENV_NS, "http://www.w3.org/2003/05/soap-envelope",
-                     "urn:vendor", "rel/ative", "")
+_OTHER_NAMESPACES = (
+    *MM7_NAMESPACES,
+    SOAP_ENV_NS,
+    "http://www.w3.org/2003/05/soap-envelope",
+    "urn:vendor",
+    "rel/ative",
+    "",
+)
 
 
 def _rename_namespace(rnd: random.Random, root: etree._Element) -> None:
@@ -431,8 +590,18 @@ def _rename_namespace(rnd: random.Random, root: etree._Element) -> None:
 def _unicode_text(rnd: random.Random, root: etree._Element) -> None:
     el = _pick(rnd, root)
     pieces = [rnd.choice(SPECIALS) for _ in range(rnd.randint(1, 6))]
-    pieces += [chr(rnd.choice((rnd.randint(0x20, 0xD7FF), rnd.randint(0xE000, 0xFFFD),
-                               rnd.randint(0x10000, 0x10FFFF)))) for _ in range(3)]
+    pieces += [
+        chr(
+            rnd.choice(
+                (
+                    rnd.randint(0x20, 0xD7FF),
+                    rnd.randint(0xE000, 0xFFFD),
+                    rnd.randint(0x10000, 0x10FFFF),
+                )
+            )
+        )
+        for _ in range(3)
+    ]
     rnd.shuffle(pieces)
     text = "".join(pieces)
     if rnd.random() < 0.5 or len(el):
@@ -467,8 +636,11 @@ def _sprinkle_nodes(rnd: random.Random, root: etree._Element) -> None:
     share = rnd.choice((0.2, 0.5, 1.0))
     for el in [e for e in root.iter() if isinstance(e.tag, str)]:
         if rnd.random() < share:
-            node = etree.Comment(" c ") if rnd.random() < 0.5 else etree.ProcessingInstruction(
-                "pi", "x")
+            node = (
+                etree.Comment(" c ")
+                if rnd.random() < 0.5
+                else etree.ProcessingInstruction("pi", "x")
+            )
             el.insert(rnd.randint(0, len(el)), node)
 
 
@@ -478,20 +650,59 @@ def _attribute(rnd: random.Random, root: etree._Element) -> None:
     if keys and rnd.random() < 0.5:
         del el.attrib[rnd.choice(keys)]
     else:
-        name = rnd.choice((f"{{{SOAP_ENV_NS}}}mustUnderstand", "href", "allowAdaptations",
-                           "mustUnderstand", "{urn:x}a"))
+        name = rnd.choice(
+            (
+                f"{{{SOAP_ENV_NS}}}mustUnderstand",
+                "href",
+                "allowAdaptations",
+                "mustUnderstand",
+                "{urn:x}a",
+            )
+        )
         el.set(name, rnd.choice(("1", "0", "true", "", "cid:", "cid:nope", " x ", "é")))
 
 
-TYPED_LEAVES = ("MM7Version", "StatusCode", "Date", "MMStatus", "DeliveryReport", "ReadReply",
-                "Priority", "MessageClass", "faultcode")
+TYPED_LEAVES = (
+    "MM7Version",
+    "StatusCode",
+    "Date",
+    "MMStatus",
+    "DeliveryReport",
+    "ReadReply",
+    "Priority",
+    "MessageClass",
+    "faultcode",
+)
 
 #: Values typed leaves get wrong: signs, scripts, sizes, case, padding, ranges.
 NEAR_MISSES: tuple[str, ...] = (
-    "", " ", "0", "-1", "+1000", "00001000", "1e3", "١٠٠٠", "9" * 5000, "0" * 4999 + "1",
-    "TRUE", "yes", "2024-02-30T00:00:00Z", "2024-05-01T24:00:00Z", "٢٠٢٤-05-01T10:00:00Z",
-    "Wed, 01 May 2024 10:00:00 +0000", "20240501", "5.3.0 ", "1.0", "Retrieved ", "1",
-    "env:Client", "x:Server", ":", "cid:", "Informational\u00a0", "\u00a0T1",
+    "",
+    " ",
+    "0",
+    "-1",
+    "+1000",
+    "00001000",
+    "1e3",
+    "١٠٠٠",
+    "9" * 5000,
+    "0" * 4999 + "1",
+    "TRUE",
+    "yes",
+    "2024-02-30T00:00:00Z",
+    "2024-05-01T24:00:00Z",
+    "٢٠٢٤-05-01T10:00:00Z",
+    "Wed, 01 May 2024 10:00:00 +0000",
+    "20240501",
+    "5.3.0 ",
+    "1.0",
+    "Retrieved ",
+    "1",
+    "env:Client",
+    "x:Server",
+    ":",
+    "cid:",
+    "Informational\u00a0",
+    "\u00a0T1",
 )
 
 
@@ -525,9 +736,16 @@ def base64_damage(rnd: random.Random, body: bytes) -> bytes:
     cut = body.find(b"\r\n--", at)
     cut = len(body) if cut < 0 else cut
     payload = body[at:cut]
-    damaged = rnd.choice((payload + b"=", payload[:-1], payload.replace(b"A", b"*", 1),
-                          b"", base64.b64encode(b"\x00" * rnd.randint(0, 9)) + b"!",
-                          payload + b"\r\n" + payload))
+    damaged = rnd.choice(
+        (
+            payload + b"=",
+            payload[:-1],
+            payload.replace(b"A", b"*", 1),
+            b"",
+            base64.b64encode(b"\x00" * rnd.randint(0, 9)) + b"!",
+            payload + b"\r\n" + payload,
+        )
+    )
     return body[:at] + damaged + body[cut:]
 
 
@@ -545,4 +763,3 @@ MUTATORS: tuple[Mutator, ...] = (
     namespace_swap_bytes,
     base64_damage,
 )
-

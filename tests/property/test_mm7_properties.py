@@ -49,22 +49,32 @@ from mmsconf.emulators.codecs.mm7 import (
 
 XML_SPACE = " \t\r\n"
 STRICT, LENIENT = Mode.STRICT, Mode.LENIENT
-OPERATIONS = ("SubmitReq", "SubmitReq+parts", "SubmitRsp", "DeliveryReportReq",
-              "DeliveryReportRsp", "RSErrorRsp", "VASPErrorRsp", "SoapFault")
+OPERATIONS = (
+    "SubmitReq",
+    "SubmitReq+parts",
+    "SubmitRsp",
+    "DeliveryReportReq",
+    "DeliveryReportRsp",
+    "RSErrorRsp",
+    "VASPErrorRsp",
+    "SoapFault",
+)
 
 # The 8 x 11 round-trip cases share the profile's budget per operation.
-PER_NAMESPACE = settings(max_examples=max(20, settings.default.max_examples
-                                          // len(MM7_NAMESPACES)))
+PER_NAMESPACE = settings(max_examples=max(20, settings.default.max_examples // len(MM7_NAMESPACES)))
 
 
-def _decode(body: bytes, content_type: str, ns: str, mode: Mode,
-            soap_action: str | None = '""') -> Decoded:
-    return decode(body, content_type, soap_action=soap_action,
-                  config=CodecConfig(namespace=ns, mode=mode))
+def _decode(
+    body: bytes, content_type: str, ns: str, mode: Mode, soap_action: str | None = '""'
+) -> Decoded:
+    return decode(
+        body, content_type, soap_action=soap_action, config=CodecConfig(namespace=ns, mode=mode)
+    )
 
 
-def _outcome(body: bytes, content_type: str, ns: str, mode: Mode,
-             check: Callable[[Exception], None]) -> Decoded | MM7Error:
+def _outcome(
+    body: bytes, content_type: str, ns: str, mode: Mode, check: Callable[[Exception], None]
+) -> Decoded | MM7Error:
     """The Decoded, or the (checked) MM7Error."""
     try:
         return _decode(body, content_type, ns, mode)
@@ -107,8 +117,11 @@ def test_rel6_fields_refused_in_rel5(mm7s: ModuleType, data: st.DataObject) -> N
     op = data.draw(st.sampled_from(("SubmitReq", "SubmitReq+parts", "DeliveryReportReq")))
     message = data.draw(mm7s.message(op, ns))
     name = data.draw(st.sampled_from(mm7s.REL6_FIELDS))
-    element = {"applic_id": "ApplicID", "reply_applic_id": "ReplyApplicID",
-               "aux_applic_info": "AuxApplicInfo"}[name]
+    element = {
+        "applic_id": "ApplicID",
+        "reply_applic_id": "ReplyApplicID",
+        "aux_applic_info": "AuxApplicInfo",
+    }[name]
     with pytest.raises(MM7Error) as err:
         encode(replace(message, **{name: data.draw(mm7s.xml_text())}))
     assert (err.value.element, err.value.status) == (element, 4004)
@@ -118,12 +131,21 @@ def test_rel6_fields_refused_in_rel5(mm7s: ModuleType, data: st.DataObject) -> N
 
 #: Free-text fields and the element an encode error names.
 _ELEMENTS = {
-    "transaction_id": "TransactionID", "vasp_id": "VASPID", "vas_id": "VASID",
-    "service_code": "ServiceCode", "linked_id": "LinkedID", "subject": "Subject",
-    "applic_id": "ApplicID", "reply_applic_id": "ReplyApplicID",
-    "aux_applic_info": "AuxApplicInfo", "message_id": "MessageID",
-    "relay_server_id": "MMSRelayServerID", "status_text": "StatusText", "text": "StatusText",
-    "details": "Details", "faultstring": "faultstring",
+    "transaction_id": "TransactionID",
+    "vasp_id": "VASPID",
+    "vas_id": "VASID",
+    "service_code": "ServiceCode",
+    "linked_id": "LinkedID",
+    "subject": "Subject",
+    "applic_id": "ApplicID",
+    "reply_applic_id": "ReplyApplicID",
+    "aux_applic_info": "AuxApplicInfo",
+    "message_id": "MessageID",
+    "relay_server_id": "MMSRelayServerID",
+    "status_text": "StatusText",
+    "text": "StatusText",
+    "details": "Details",
+    "faultstring": "faultstring",
 }
 
 
@@ -135,7 +157,8 @@ def _text_paths(m: Any, prefix: str = "") -> list[str]:
         path = f"{prefix}{f.name}"
         if f.name in _ELEMENTS:
             if f.name in ("applic_id", "reply_applic_id", "aux_applic_info") and not is_rel6(
-                    m.namespace):
+                m.namespace
+            ):
                 continue
             if prefix.startswith("detail.") and f.name == "transaction_id":
                 continue  # the Fault's TransactionID is the detail's
@@ -153,7 +176,7 @@ def _set(obj: Any, path: str, value: str) -> Any:
     head, _, rest = path.partition(".")
     if isinstance(obj, tuple):
         i = int(head)
-        return (*obj[:i], _set(obj[i], rest, value) if rest else value, *obj[i + 1:])
+        return (*obj[:i], _set(obj[i], rest, value) if rest else value, *obj[i + 1 :])
     new = _set(getattr(obj, head), rest, value) if rest else value
     changed = replace(obj, **{head: new})
     if head == "transaction_id" and isinstance(obj, SoapFault) and obj.detail is not None:
@@ -162,8 +185,9 @@ def _set(obj: Any, path: str, value: str) -> Any:
 
 
 @given(data=st.data())
-def test_any_text_encodes_or_is_refused(mm7s: ModuleType, mm7_error_check: Any,
-                                        data: st.DataObject) -> None:
+def test_any_text_encodes_or_is_refused(
+    mm7s: ModuleType, mm7_error_check: Any, data: st.DataObject
+) -> None:
     """Encode refuses exactly what XML 1.0 cannot carry; the rest comes back unchanged."""
     ns = data.draw(mm7s.NAMESPACES, label="ns")
     message = data.draw(mm7s.message(data.draw(st.sampled_from(OPERATIONS)), ns), label="m")
@@ -206,8 +230,9 @@ def test_any_text_encodes_or_is_refused(mm7s: ModuleType, mm7_error_check: Any,
 
 
 @given(data=st.data())
-def test_content_ids_and_types_encode_or_are_refused(mm7s: ModuleType, mm7_error_check: Any,
-                                                     data: st.DataObject) -> None:
+def test_content_ids_and_types_encode_or_are_refused(
+    mm7s: ModuleType, mm7_error_check: Any, data: st.DataObject
+) -> None:
     """MIME header values of the parts: refused by encode, or back exactly."""
     ns = data.draw(mm7s.NAMESPACES)
     message = data.draw(mm7s.message("SubmitReq+parts", ns))
@@ -221,8 +246,9 @@ def test_content_ids_and_types_encode_or_are_refused(mm7s: ModuleType, mm7_error
     else:
         part = ContentPart(part.content_id, value, part.data)
         href = f"cid:{part.content_id}"
-    changed = replace(message, parts=(*message.parts[:i], part, *message.parts[i + 1:]),
-                      content_href=href)
+    changed = replace(
+        message, parts=(*message.parts[:i], part, *message.parts[i + 1 :]), content_href=href
+    )
     try:
         encoded = encode(changed)
     except MM7Error as err:
@@ -234,8 +260,9 @@ def test_content_ids_and_types_encode_or_are_refused(mm7s: ModuleType, mm7_error
 
 
 @given(data=st.data())
-def test_faultcode_encodes_or_is_refused(mm7s: ModuleType, mm7_error_check: Any,
-                                         data: st.DataObject) -> None:
+def test_faultcode_encodes_or_is_refused(
+    mm7s: ModuleType, mm7_error_check: Any, data: st.DataObject
+) -> None:
     """faultcode is a QName: written with the env prefix, read back white-space collapsed."""
     fault = data.draw(mm7s.message("SoapFault", data.draw(mm7s.NAMESPACES)))
     local = data.draw(mm7s.any_text(max_size=6), label="local part")
@@ -249,14 +276,15 @@ def test_faultcode_encodes_or_is_refused(mm7s: ModuleType, mm7_error_check: Any,
         return
     encoded = encode(changed)
     want = replace(changed, faultcode=f"env:{local}".strip(XML_SPACE))
-    assert _decode(encoded.body, encoded.content_type, fault.namespace, STRICT) == Decoded(
-        want, ())
+    assert _decode(encoded.body, encoded.content_type, fault.namespace, STRICT) == Decoded(want, ())
 
 
 # --------------------------------------------------------------------------- typed values
 
-_TYPED = re.compile(rb"(<mm7:(MM7Version|StatusCode|Date|MMStatus|DeliveryReport|ReadReply|"
-                    rb"Priority|MessageClass)>)([^<]*)(</mm7:\2>)")
+_TYPED = re.compile(
+    rb"(<mm7:(MM7Version|StatusCode|Date|MMStatus|DeliveryReport|ReadReply|"
+    rb"Priority|MessageClass)>)([^<]*)(</mm7:\2>)"
+)
 
 
 def _has_typed(body: bytes) -> bool:
@@ -275,14 +303,14 @@ def test_typed_values_take_xml_space_only(mm7s: ModuleType, data: st.DataObject)
         left = pad.encode() if data.draw(st.booleans()) else b""
         right = b"" if left and data.draw(st.booleans()) else pad.encode()
         value = left + spot.group(3) + right
-        return encoded.body[:spot.start(3)] + value + encoded.body[spot.end(3):]
+        return encoded.body[: spot.start(3)] + value + encoded.body[spot.end(3) :]
 
     ns = message.namespace
     xml_pad = data.draw(st.text(st.sampled_from(XML_SPACE), min_size=1, max_size=4))
     assert _decode(padded(xml_pad), encoded.content_type, ns, STRICT) == Decoded(
-        mm7s.expected(message), ())
-    other = data.draw(st.sampled_from(("\u00a0", "\u2028", "\u3000", "\u0085", "\u200b",
-                                       "\ufeff")))
+        mm7s.expected(message), ()
+    )
+    other = data.draw(st.sampled_from(("\u00a0", "\u2028", "\u3000", "\u0085", "\u200b", "\ufeff")))
     with pytest.raises(MM7Error) as err:
         _decode(padded(other), encoded.content_type, ns, STRICT)
     assert err.value.element == spot.group(2).decode()
@@ -290,18 +318,24 @@ def test_typed_values_take_xml_space_only(mm7s: ModuleType, data: st.DataObject)
 
 
 @given(data=st.data())
-def test_typed_leaves_any_value(mm7s: ModuleType, mm7_error_check: Any,
-                                data: st.DataObject) -> None:
+def test_typed_leaves_any_value(
+    mm7s: ModuleType, mm7_error_check: Any, data: st.DataObject
+) -> None:
     """Any text in a typed leaf: Decoded or MM7Error, and strict never wider than lenient."""
     message = data.draw(mm7s.messages().filter(lambda m: _has_typed(encode(m).body)))
     encoded = encode(message)
     spots = list(_TYPED.finditer(encoded.body))
     spot = spots[data.draw(st.integers(0, len(spots) - 1), label="element")]
-    value = data.draw(st.one_of(st.sampled_from(mm7s.NEAR_MISSES), mm7s.any_text(),
-                                st.from_regex(r"[+-]?[0-9]{0,60}", fullmatch=True)),
-                      label="value")
+    value = data.draw(
+        st.one_of(
+            st.sampled_from(mm7s.NEAR_MISSES),
+            mm7s.any_text(),
+            st.from_regex(r"[+-]?[0-9]{0,60}", fullmatch=True),
+        ),
+        label="value",
+    )
     raw = escape(value).encode("utf-8", "surrogatepass")
-    body = encoded.body[:spot.start(3)] + raw + encoded.body[spot.end(3):]
+    body = encoded.body[: spot.start(3)] + raw + encoded.body[spot.end(3) :]
     ns = message.namespace
     strict = _outcome(body, encoded.content_type, ns, STRICT, mm7_error_check)
     lenient = _outcome(body, encoded.content_type, ns, LENIENT, mm7_error_check)
@@ -331,13 +365,17 @@ def test_dates_need_ascii_digits(mm7s: ModuleType, data: st.DataObject) -> None:
 def test_status_code_digits(mm7s: ModuleType, data: st.DataObject) -> None:
     """xs:positiveInteger, bounded: at most 40 significant digits (no 4300-digit int())."""
     message = data.draw(mm7s.message("DeliveryReportRsp", data.draw(mm7s.NAMESPACES)))
-    text = data.draw(st.one_of(
-        st.from_regex(r"\+?0{0,60}[0-9]{0,60}", fullmatch=True),
-        st.integers(1, 6000).map(lambda n: "9" * n),
-        st.integers(1, 6000).map(lambda n: "0" * n + "7"),
-    ), label="StatusCode")
-    body = re.sub(rb"(<mm7:StatusCode>)[^<]*", lambda mt: mt.group(1) + text.encode(),
-                  encode(message).body)
+    text = data.draw(
+        st.one_of(
+            st.from_regex(r"\+?0{0,60}[0-9]{0,60}", fullmatch=True),
+            st.integers(1, 6000).map(lambda n: "9" * n),
+            st.integers(1, 6000).map(lambda n: "0" * n + "7"),
+        ),
+        label="StatusCode",
+    )
+    body = re.sub(
+        rb"(<mm7:StatusCode>)[^<]*", lambda mt: mt.group(1) + text.encode(), encode(message).body
+    )
     significant = text.removeprefix("+").lstrip("0")
     for mode in Mode:
         result = _outcome(body, "text/xml", message.namespace, mode, lambda e: None)
@@ -353,8 +391,9 @@ def test_status_code_digits(mm7s: ModuleType, data: st.DataObject) -> None:
 
 
 @given(data=st.data())
-def test_damage_strict_implies_lenient(mm7s: ModuleType, mm7_target: Any, mm7_error_check: Any,
-                                       data: st.DataObject) -> None:
+def test_damage_strict_implies_lenient(
+    mm7s: ModuleType, mm7_target: Any, mm7_error_check: Any, data: st.DataObject
+) -> None:
     """What strict accepts, lenient accepts identically; what lenient refuses, strict does."""
     message = data.draw(mm7s.messages(), label="message")
     encoded = encode(message)
@@ -378,8 +417,9 @@ def test_damage_strict_implies_lenient(mm7s: ModuleType, mm7_target: Any, mm7_er
 
 
 @given(data=st.data())
-def test_valid_body_any_content_type_and_soapaction(mm7s: ModuleType, mm7_error_check: Any,
-                                                    data: st.DataObject) -> None:
+def test_valid_body_any_content_type_and_soapaction(
+    mm7s: ModuleType, mm7_error_check: Any, data: st.DataObject
+) -> None:
     message = data.draw(mm7s.messages())
     encoded = encode(message)
     content_type = data.draw(st.one_of(mm7s.content_types(), st.just(encoded.content_type)))
@@ -389,60 +429,3 @@ def test_valid_body_any_content_type_and_soapaction(mm7s: ModuleType, mm7_error_
             _decode(encoded.body, content_type, message.namespace, mode, soap_action)
         except MM7Error as err:
             mm7_error_check(err)
-
-
-# --------------------------------------------------------------------------- multipart writer
-
-
-def _email_package_multipart(envelope: bytes, parts: tuple[ContentPart, ...],
-                             boundary: str) -> bytes:
-    """The same body written by the standard library's MIME generator: the
-    oracle the codec's direct bytes writer must match byte for byte."""
-    import base64
-    import io
-    from email import policy
-    from email.generator import BytesGenerator
-    from email.message import Message
-    from email.mime.multipart import MIMEMultipart
-
-    crlf = policy.compat32.clone(linesep="\r\n", max_line_length=0)
-    soap = Message()
-    soap["Content-Type"] = 'text/xml; charset="utf-8"'
-    soap["Content-ID"] = "<mm7-envelope>"
-    soap["Content-Transfer-Encoding"] = "binary"
-    soap.set_payload(envelope.decode("ascii", "surrogateescape"))
-    subparts = [soap]
-    for part in parts:
-        mime = Message()
-        mime["Content-Type"] = part.content_type
-        mime["Content-ID"] = f"<{part.content_id}>"
-        mime["Content-Transfer-Encoding"] = "base64"
-        mime.set_payload(base64.encodebytes(part.data).decode("ascii").rstrip("\n"))
-        subparts.append(mime)
-    container = MIMEMultipart("related", boundary=boundary, _subparts=subparts, policy=crlf)
-    out = io.BytesIO()
-    BytesGenerator(out, mangle_from_=False, policy=crlf).flatten(container)
-    return out.getvalue().split(b"\r\n\r\n", 1)[1]
-
-
-_printable_types = st.from_regex(r"[!-~]([ -~]{0,30}[!-~])?", fullmatch=True).filter(
-    lambda t: "<" not in t and ">" not in t)
-
-
-@given(data=st.data())
-def test_multipart_writer_matches_the_email_package(mm7s: ModuleType,
-                                                     data: st.DataObject) -> None:
-    ns = data.draw(st.sampled_from(MM7_NAMESPACES))
-    message = data.draw(mm7s.message("SubmitReq+parts", ns), label="message")
-    # Header text the MIME writer might be tempted to fold, re-quote or re-space.
-    parts = tuple(replace(p, content_type=data.draw(st.one_of(st.just(p.content_type),
-                                                              _printable_types)))
-                  for p in message.parts)
-    message = replace(message, parts=parts)
-    encoded = encode(message)
-    boundary = re.search(r'boundary="([^"]+)"', encoded.content_type).group(1)
-    from mmsconf.emulators.codecs.mm7 import _envelope_bytes
-
-    href = message.content_href or f"cid:{parts[0].content_id}"
-    envelope = _envelope_bytes(replace(message, content_href=href))
-    assert encoded.body == _email_package_multipart(envelope, parts, boundary)

@@ -1,6 +1,7 @@
-"""Typed MM7 messages (3GPP TS 23.140 SOAP binding) and the codec's error.
+"""Typed MM7 messages (3GPP TS 23.140 SOAP binding), the codec's error, and the
+one-line summaries traces show of them.
 
-These are plain values: the codec in ``mm7.py`` turns bytes into them and
+These are plain values: the rest of the package turns bytes into them and
 back. Field names follow the schema's element names in snake case.
 """
 
@@ -257,3 +258,42 @@ class Encoded:
     content_type: str
     body: bytes
     soap_action: str = '""'
+
+
+# --------------------------------------------------------------------------- traces
+
+
+def status_of(message: MM7Message) -> int | None:
+    """The StatusCode of a response or fault; None for requests and bare faults."""
+    status = getattr(message, "status", None)
+    return status.code if isinstance(status, Status) else None
+
+
+def summary(message: MM7Message) -> str:
+    """One line for traces, e.g. "SubmitRsp 1000 MessageID=M1 tid=T1"."""
+    m = message
+    if isinstance(m, SubmitReq):
+        line = f"SubmitReq tid={m.transaction_id} to={len(m.recipients)}"
+        if m.vasp_id is not None:
+            line += f" VASPID={m.vasp_id}"
+        if m.parts:
+            line += f" parts={len(m.parts)}"
+        return _one_line(line)
+    if isinstance(m, SubmitRsp):
+        line = f"SubmitRsp {m.status.code}"
+        if m.message_id is not None:
+            line += f" MessageID={m.message_id}"
+    elif isinstance(m, DeliveryReportReq):
+        line = f"DeliveryReportReq MessageID={m.message_id} {m.mm_status}"
+    elif isinstance(m, SoapFault):
+        if m.detail is not None:
+            line = f"Fault {m.detail.status.code} {m.detail.status.text}"
+        else:
+            line = f"Fault {m.faultcode} {m.faultstring}"
+    else:
+        line = f"{type(m).__name__} {m.status.code} {m.status.text}"
+    return _one_line(f"{line} tid={m.transaction_id}")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

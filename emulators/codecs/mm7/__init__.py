@@ -1,0 +1,89 @@
+"""MM7 codec: SOAP 1.1 envelopes (text/xml or multipart/related) <-> typed messages.
+
+Sans-IO: ``decode`` takes the HTTP body, its Content-Type and SOAPAction and
+returns a typed message (plus the deviations lenient mode accepted);
+``encode`` does the reverse. Nothing here touches sockets, clocks or threads.
+
+Element orders follow WIRE-FACTS.md §1-3 (ZXID's REL-6-MM7-1-4 grammar; REL-5
+is the same order without the Rel-6 items). Status codes on errors: 2007 for
+byte/transport-level problems (content type, charset, XML well-formedness,
+DTDs, MIME structure, SOAPAction, size), 4002 for namespaces and versions,
+4003 for unknown operations, 4004 for element-level schema problems.
+
+The public names are the ones below; the modules behind them are:
+``types`` (the messages, MM7Error, trace summaries), ``rules`` (configuration,
+releases, the named deviations, the schema's sequences and value sets),
+``xml`` (safe parsing and reading helpers), ``values``, ``operations`` and
+``envelope`` (the readers, leaf to root), ``decoder`` and ``encoder``. MIME
+framing is ``codecs.mime``'s.
+"""
+
+from __future__ import annotations
+
+from .decoder import decode
+from .encoder import encode
+from .rules import DEVIATION_CODES, ENVELOPE_CONTENT_ID, KNOWN_VERSIONS, CodecConfig, Mode
+from .types import (
+    DEFAULT_NAMESPACE,
+    DEFAULT_VERSION,
+    MM7_NAMESPACES,
+    MM_STATUSES,
+    SOAP_ENV_NS,
+    STATUS_TEXT,
+    Address,
+    ContentPart,
+    Decoded,
+    DeliveryReportReq,
+    DeliveryReportRsp,
+    Deviation,
+    Encoded,
+    Envelope,
+    MM7Error,
+    MM7Message,
+    RSErrorRsp,
+    SoapFault,
+    Status,
+    StatusCode,
+    SubmitReq,
+    SubmitRsp,
+    VASPErrorRsp,
+    is_rel6,
+    status_of,
+    summary,
+)
+
+__all__ = [
+    "DEFAULT_NAMESPACE",
+    "DEFAULT_VERSION",
+    "DEVIATION_CODES",
+    "ENVELOPE_CONTENT_ID",
+    "KNOWN_VERSIONS",
+    "MM7_NAMESPACES",
+    "MM_STATUSES",
+    "SOAP_ENV_NS",
+    "STATUS_TEXT",
+    "Address",
+    "CodecConfig",
+    "ContentPart",
+    "Decoded",
+    "DeliveryReportReq",
+    "DeliveryReportRsp",
+    "Deviation",
+    "Encoded",
+    "Envelope",
+    "MM7Error",
+    "MM7Message",
+    "Mode",
+    "RSErrorRsp",
+    "SoapFault",
+    "Status",
+    "StatusCode",
+    "SubmitReq",
+    "SubmitRsp",
+    "VASPErrorRsp",
+    "decode",
+    "encode",
+    "is_rel6",
+    "status_of",
+    "summary",
+]

@@ -1,0 +1,256 @@
+"""encode: a typed message -> an HTTP body (text/xml, or multipart/related when
+there are content parts) and its Content-Type."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+
+from lxml import etree
+
+from .. import mime
+from .rules import (
+    ADDRESS_KINDS,
+    ENVELOPE_CONTENT_ID,
+    MUST_UNDERSTAND,
+    REL6_FIELDS,
+    STATUS_FORMAT,
+    cid_of,
+)
+from .types import (
+    SOAP_ENV_NS,
+    STATUS_TEXT,
+    Address,
+    ContentPart,
+    DeliveryReportReq,
+    DeliveryReportRsp,
+    Encoded,
+    MM7Error,
+    MM7Message,
+    RSErrorRsp,
+    SoapFault,
+    Status,
+    SubmitReq,
+    SubmitRsp,
+    VASPErrorRsp,
+    is_rel6,
+)
+
+
+class _Writer:
+    """Builds MM7 elements in one namespace, all with the mm7 prefix."""
+
+    def __init__(self, ns: str) -> None:
+        self.ns = ns
+
+    def add(self, parent: etree._Element, name: str, text: str | None = None) -> etree._Element:
+        el = etree.SubElement(parent, f"{{{self.ns}}}{name}")
+        if text is not None:
+            try:
+                el.text = text
+            except ValueError:  # control characters XML 1.0 cannot carry
+                raise MM7Error(name, "text is not XML-compatible") from None
+        return el
+
+    def opt(self, parent: etree._Element, name: str, value: str | bool | None) -> None:
+        if isinstance(value, bool):
+            self.add(parent, name, "true" if value else "false")
+        elif value is not None:
+            self.add(parent, name, value)
+
+    def address_into(self, holder: etree._Element, address: Address) -> None:
+        if address.kind not in ADDRESS_KINDS:
+            raise MM7Error(
+                etree.QName(holder).localname,
+                f"address kind {address.kind!r} is not one of {ADDRESS_KINDS}",
+            )
+        self.add(holder, address.kind, address.value)
+
+    def address(self, parent: etree._Element, name: str, address: Address) -> None:
+        self.address_into(self.add(parent, name), address)
+
+    def status(self, parent: etree._Element, status: Status) -> None:
+        if status.code <= 0:
+            raise MM7Error("StatusCode", f"{status.code} is not a positive integer")
+        holder = self.add(parent, "Status")
+        self.add(holder, "StatusCode", str(status.code))
+        self.add(holder, "StatusText", status.text)  # mandatory in responseStatusType
+        self.opt(holder, "Details", status.details)
+
+    def op(self, parent: etree._Element, name: str, version: str) -> etree._Element:
+        el = etree.SubElement(parent, f"{{{self.ns}}}{name}", nsmap={"mm7": self.ns})
+        self.add(el, "MM7Version", version)
+        return el
+
+
+def _check_rel5(message: SubmitReq | DeliveryReportReq) -> None:
+    if is_rel6(message.namespace):
+        return
+    for element, attr in REL6_FIELDS:
+        if getattr(message, attr) is not None:
+            raise MM7Error(element, "not in REL-5")
+
+
+def _applic(w: _Writer, el: etree._Element, message: SubmitReq | DeliveryReportReq) -> None:
+    for element, attr in REL6_FIELDS:
+        w.opt(el, element, getattr(message, attr))
+
+
+def _write_submit_req(w: _Writer, body: etree._Element, m: SubmitReq) -> None:
+    _check_rel5(m)
+    el = w.op(body, "SubmitReq", m.version)
+    sender = w.add(el, "SenderIdentification")
+    w.opt(sender, "VASPID", m.vasp_id)
+    w.opt(sender, "VASID", m.vas_id)
+    if m.sender_address is not None:
+        w.address(sender, "SenderAddress", m.sender_address)
+    recipients = w.add(el, "Recipients")
+    for name, addresses in (("To", m.to), ("Cc", m.cc), ("Bcc", m.bcc)):
+        if addresses:
+            holder = w.add(recipients, name)
+            for address in addresses:
+                w.address_into(holder, address)
+    w.opt(el, "ServiceCode", m.service_code)
+    w.opt(el, "LinkedID", m.linked_id)
+    w.opt(el, "MessageClass", m.message_class)
+    w.opt(el, "DeliveryReport", m.delivery_report)
+    w.opt(el, "ReadReply", m.read_reply)
+    w.opt(el, "Priority", m.priority)
+    w.opt(el, "Subject", m.subject)
+    _applic(w, el, m)
+    if m.content_href is not None:
+        try:
+            w.add(el, "Content").set("href", m.content_href)
+        except ValueError:  # control characters, lone surrogates
+            raise MM7Error("Content@href", "not XML-compatible", STATUS_FORMAT) from None
+
+
+def _write_delivery_report_req(w: _Writer, body: etree._Element, m: DeliveryReportReq) -> None:
+    _check_rel5(m)
+    el = w.op(body, "DeliveryReportReq", m.version)
+    w.opt(el, "MMSRelayServerID", m.relay_server_id)
+    w.add(el, "MessageID", m.message_id)
+    w.address(el, "Recipient", m.recipient)
+    w.address(el, "Sender", m.sender)
+    w.add(el, "Date", m.date)
+    w.add(el, "MMStatus", m.mm_status)
+    w.opt(el, "StatusText", m.status_text)
+    _applic(w, el, m)
+
+
+def _write_fault(body: etree._Element, m: SoapFault) -> None:
+    prefix, colon, local = m.faultcode.rpartition(":")
+    if colon and prefix != "env":
+        # The only prefix bound in what we write is env (the SOAP envelope).
+        raise MM7Error("faultcode", f"{m.faultcode!r}: use env:{local} or a bare name")
+    fault = etree.SubElement(body, f"{{{SOAP_ENV_NS}}}Fault")
+    for name, text in (("faultcode", f"env:{local}"), ("faultstring", m.faultstring)):
+        try:
+            etree.SubElement(fault, name).text = text
+        except ValueError:
+            raise MM7Error(name, "text is not XML-compatible") from None
+    if m.detail is not None:
+        detail = etree.SubElement(fault, "detail")
+        w = _Writer(m.detail.namespace)
+        w.status(w.op(detail, type(m.detail).__name__, m.detail.version), m.detail.status)
+
+
+def _as_fault(message: RSErrorRsp | VASPErrorRsp) -> SoapFault:
+    """Error responses travel inside a SOAP Fault (WIRE-FACTS §3)."""
+    code = message.status.code
+    return SoapFault(
+        transaction_id=message.transaction_id,
+        namespace=message.namespace,
+        version=message.version,
+        faultcode="env:Client" if code // 1000 == 2 else "env:Server",
+        faultstring=message.status.text or STATUS_TEXT.get(code, "Error"),
+        detail=message,
+    )
+
+
+def _envelope_bytes(message: MM7Message) -> bytes:
+    ns = message.namespace
+    if not ns:
+        raise MM7Error(type(message).__name__, "no namespace")
+    root = etree.Element(f"{{{SOAP_ENV_NS}}}Envelope", nsmap={"env": SOAP_ENV_NS})
+    header = etree.SubElement(root, f"{{{SOAP_ENV_NS}}}Header")
+    tid = etree.SubElement(header, f"{{{ns}}}TransactionID", nsmap={"mm7": ns})
+    tid.set(MUST_UNDERSTAND, "1")
+    try:
+        tid.text = message.transaction_id
+    except ValueError:
+        raise MM7Error("TransactionID", "text is not XML-compatible") from None
+    body = etree.SubElement(root, f"{{{SOAP_ENV_NS}}}Body")
+    w = _Writer(ns)
+    if isinstance(message, SoapFault):
+        _write_fault(body, message)
+    elif isinstance(message, SubmitReq):
+        _write_submit_req(w, body, message)
+    elif isinstance(message, DeliveryReportReq):
+        _write_delivery_report_req(w, body, message)
+    elif isinstance(message, SubmitRsp):
+        el = w.op(body, "SubmitRsp", message.version)
+        w.status(el, message.status)
+        w.opt(el, "MessageID", message.message_id)
+    elif isinstance(message, DeliveryReportRsp):
+        w.status(w.op(body, "DeliveryReportRsp", message.version), message.status)
+    else:
+        raise TypeError(f"not an MM7 message: {type(message).__name__}")
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(
+        root, encoding="UTF-8", xml_declaration=False, pretty_print=True
+    )
+
+
+_ANY_NEWLINE = re.compile(rb"\r\n|\r|\n")
+
+
+def _multipart(
+    envelope: bytes, parts: Sequence[ContentPart], boundary: str | None, transaction_id: str
+) -> Encoded:
+    # Every line of the body ends in CRLF, the envelope's too, although its
+    # part says binary (which keeps the bytes as given).
+    soap = mime.Part(
+        'text/xml; charset="utf-8"',
+        _ANY_NEWLINE.sub(b"\r\n", envelope),
+        ENVELOPE_CONTENT_ID,
+        "binary",
+    )
+    # base64 for every content part: binary-safe, and line endings cannot be rewritten.
+    content = [mime.Part(p.content_type, p.data, p.content_id, "base64") for p in parts]
+    try:
+        built = mime.build_related(
+            [soap, *content],
+            root_type="text/xml",
+            start=ENVELOPE_CONTENT_ID,
+            boundary=boundary,
+            # From the transaction ID: the same message gives the same (golden) bytes.
+            boundary_seed=transaction_id,
+            boundary_prefix="mm7-boundary-",
+        )
+    except mime.MimeError as exc:
+        raise MM7Error(exc.field, exc.reason, STATUS_FORMAT) from None
+    return Encoded(built.content_type, built.body)
+
+
+def encode(
+    message: MM7Message, *, parts: Sequence[ContentPart] = (), boundary: str | None = None
+) -> Encoded:
+    """Turn a typed message into an HTTP body with its Content-Type.
+
+    RSErrorRsp / VASPErrorRsp are always sent inside a SOAP Fault. ``parts``
+    (or a SubmitReq's own ``parts``) make the body multipart/related.
+    """
+    if isinstance(message, RSErrorRsp | VASPErrorRsp):
+        message = _as_fault(message)
+    all_parts = tuple(parts) or (message.parts if isinstance(message, SubmitReq) else ())
+    if isinstance(message, SubmitReq):
+        if all_parts and message.content_href is None:
+            message = replace(message, content_href=f"cid:{all_parts[0].content_id}")
+        href = message.content_href
+        if href is not None and cid_of(href, {part.content_id for part in all_parts}) is None:
+            raise MM7Error("Content@href", f"{href!r} names no part", STATUS_FORMAT)
+    envelope = _envelope_bytes(message)
+    if not all_parts:
+        return Encoded('text/xml; charset="utf-8"', envelope)
+    return _multipart(envelope, all_parts, boundary, message.transaction_id)

@@ -1,0 +1,171 @@
+"""Readers of the operations in the Body: SubmitReq, SubmitRsp, DeliveryReportReq
+and the generic responses (DeliveryReportRsp, RSErrorRsp, VASPErrorRsp)."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from .rules import (
+    CHARGED_PARTIES,
+    CONTENT_CLASSES,
+    DELIVERY_REPORT_REQ_SEQUENCE,
+    GENERIC_RSP_SEQUENCE,
+    MESSAGE_CLASSES,
+    MM_STATUS_EXTENSIONS,
+    PRIORITIES,
+    RECIPIENTS_SEQUENCE,
+    SENDER_IDENTIFICATION_SEQUENCE,
+    STATUS_FORMAT,
+    SUBMIT_REQ_SEQUENCE,
+    SUBMIT_RSP_SEQUENCE,
+    XML_SPACE,
+    cid_of,
+)
+from .types import (
+    MM_STATUSES,
+    ContentPart,
+    DeliveryReportReq,
+    DeliveryReportRsp,
+    MM7Error,
+    RSErrorRsp,
+    SubmitReq,
+    SubmitRsp,
+    VASPErrorRsp,
+)
+from .values import (
+    read_address,
+    read_addresses,
+    read_bool,
+    read_date,
+    read_enum,
+    read_opt_bool,
+    read_status,
+    read_version,
+)
+from .xml import Reader, one, opt_text, read_sequence, text_of
+
+
+def read_submit_req(
+    r: Reader, el: etree._Element, tid: str, ns: str, parts: dict[str, ContentPart]
+) -> SubmitReq:
+    seq = read_sequence(r, el, "SubmitReq", SUBMIT_REQ_SEQUENCE)
+    version = read_version(r, seq)
+    sender = read_sequence(
+        r,
+        seq["SenderIdentification"][0],
+        "SenderIdentification",
+        SENDER_IDENTIFICATION_SEQUENCE,
+        foreign="vendor-element",
+    )
+    sender_address_el = one(sender, "SenderAddress")
+    recipients = read_sequence(r, seq["Recipients"][0], "Recipients", RECIPIENTS_SEQUENCE)
+    lists = {name: read_addresses(r, els[0], name) for name, els in recipients.items()}
+    if not lists:
+        raise MM7Error("Recipients", "no recipient address")
+    # Schema elements the model does not carry are still checked, then dropped.
+    timestamp = one(seq, "TimeStamp")
+    if timestamp is not None:
+        read_date(r, timestamp, "TimeStamp")
+    for name in ("DistributionIndicator", "DRMContent"):
+        read_opt_bool(r, seq, name)
+    read_enum(seq, "ChargedParty", CHARGED_PARTIES)
+    read_enum(seq, "ContentClass", CONTENT_CLASSES)
+    return SubmitReq(
+        transaction_id=tid,
+        namespace=ns,
+        version=version,
+        vasp_id=opt_text(sender, "VASPID"),
+        vas_id=opt_text(sender, "VASID"),
+        sender_address=(
+            None
+            if sender_address_el is None
+            else read_address(r, sender_address_el, "SenderAddress")
+        ),
+        to=lists.get("To", ()),
+        cc=lists.get("Cc", ()),
+        bcc=lists.get("Bcc", ()),
+        service_code=opt_text(seq, "ServiceCode"),
+        linked_id=opt_text(seq, "LinkedID"),
+        message_class=read_enum(seq, "MessageClass", MESSAGE_CLASSES),
+        delivery_report=read_opt_bool(r, seq, "DeliveryReport"),
+        read_reply=read_opt_bool(r, seq, "ReadReply"),
+        priority=read_enum(seq, "Priority", PRIORITIES),
+        subject=opt_text(seq, "Subject"),
+        applic_id=opt_text(seq, "ApplicID"),
+        reply_applic_id=opt_text(seq, "ReplyApplicID"),
+        aux_applic_info=opt_text(seq, "AuxApplicInfo"),
+        content_href=_content_href(r, one(seq, "Content"), parts),
+        parts=tuple(parts.values()),
+    )
+
+
+def _content_href(
+    r: Reader, el: etree._Element | None, parts: dict[str, ContentPart]
+) -> str | None:
+    if el is None:
+        return None
+    href = el.get("href")
+    if href is None:
+        raise MM7Error("Content@href", "missing")
+    adapt = el.get("allowAdaptations")
+    if adapt is not None:
+        read_bool(r, adapt, "Content@allowAdaptations")
+    if cid_of(href, parts) is None:
+        ref = href.strip(XML_SPACE)
+        if ref[:4].lower() != "cid:":
+            raise MM7Error("Content@href", f"{href!r} is not a cid: reference", STATUS_FORMAT)
+        raise MM7Error("Content@href", f"no MIME part with Content-ID <{ref[4:]}>", STATUS_FORMAT)
+    return href
+
+
+def read_delivery_report_req(r: Reader, el: etree._Element, tid: str, ns: str) -> DeliveryReportReq:
+    seq = read_sequence(
+        r,
+        el,
+        "DeliveryReportReq",
+        DELIVERY_REPORT_REQ_SEQUENCE,
+        aliases={"TimeStamp": ("Date", "timestamp-for-date")},
+    )
+    version = read_version(r, seq)
+    mm_status = text_of(seq["MMStatus"][0], "MMStatus").strip(XML_SPACE)
+    if mm_status not in MM_STATUSES:
+        if not mm_status.isdigit():
+            raise MM7Error("MMStatus", f"{mm_status!r} is not one of {', '.join(MM_STATUSES)}")
+        r.deviate("mmstatus-numeric", "MMStatus", f"numeric MMStatus {mm_status!r}")
+    read_enum(seq, "MMStatusExtension", MM_STATUS_EXTENSIONS)
+    return DeliveryReportReq(
+        transaction_id=tid,
+        namespace=ns,
+        version=version,
+        message_id=text_of(seq["MessageID"][0], "MessageID"),
+        recipient=read_address(r, seq["Recipient"][0], "Recipient"),
+        sender=read_address(r, seq["Sender"][0], "Sender"),
+        date=read_date(r, seq["Date"][0], "Date"),
+        mm_status=mm_status,
+        relay_server_id=opt_text(seq, "MMSRelayServerID"),
+        status_text=opt_text(seq, "StatusText"),
+        applic_id=opt_text(seq, "ApplicID"),
+        reply_applic_id=opt_text(seq, "ReplyApplicID"),
+        aux_applic_info=opt_text(seq, "AuxApplicInfo"),
+    )
+
+
+def read_submit_rsp(r: Reader, el: etree._Element, tid: str, ns: str) -> SubmitRsp:
+    seq = read_sequence(r, el, "SubmitRsp", SUBMIT_RSP_SEQUENCE)
+    version = read_version(r, seq)
+    status = read_status(r, seq["Status"][0])
+    message_id = opt_text(seq, "MessageID")
+    if message_id is None and status.ok:
+        raise MM7Error("MessageID", "missing in a successful SubmitRsp")
+    return SubmitRsp(tid, ns, version, status=status, message_id=message_id)
+
+
+GenericRsp = type[DeliveryReportRsp] | type[RSErrorRsp] | type[VASPErrorRsp]
+
+
+def read_generic_rsp(
+    r: Reader, el: etree._Element, tid: str, ns: str, cls: GenericRsp
+) -> DeliveryReportRsp | RSErrorRsp | VASPErrorRsp:
+    seq = read_sequence(r, el, cls.__name__, GENERIC_RSP_SEQUENCE)
+    version = read_version(r, seq)
+    return cls(tid, ns, version, status=read_status(r, seq["Status"][0]))

@@ -1,0 +1,197 @@
+"""What the codec holds peers to: configuration, releases, status classes, the
+named deviations lenient mode may record, and the schema: its sequences, one
+table per complex type, in WIRE-FACTS.md §1-3 order (ZXID's REL-6-MM7-1-4
+grammar; REL-5 is the same order without the Rel-6 items), and its value sets."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Container
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+from .types import DEFAULT_NAMESPACE, SOAP_ENV_NS, StatusCode
+
+
+class Mode(enum.Enum):
+    STRICT = "strict"
+    LENIENT = "lenient"
+
+
+@dataclass(frozen=True)
+class CodecConfig:
+    namespace: str = DEFAULT_NAMESPACE  # the namespace this peer is configured for
+    mode: Mode = Mode.STRICT
+    max_body: int = 2_000_000  # bytes; larger bodies are refused before parsing
+
+
+DEFAULT_CONFIG = CodecConfig()
+
+#: MM7Version values of the published releases (ZXID's versionType enumeration).
+KNOWN_VERSIONS: tuple[str, ...] = (
+    "5.3.0",
+    "5.5.0",
+    "5.6.0",
+    "5.8.0",
+    "5.10.0",
+    "6.3.0",
+    "6.4.0",
+    "6.5.0",
+    "6.6.0",
+    "6.8.0",
+)
+
+#: Content-ID of the SOAP part in the multipart/related bodies we write.
+ENVELOPE_CONTENT_ID = "mm7-envelope"
+
+#: Every code lenient mode can record, with what it means. Strict mode raises
+#: MM7Error for each of these instead.
+DEVIATION_CODES: dict[str, str] = {
+    "body-no-namespace": "the body element is in no namespace",
+    "children-no-namespace": "the body element is qualified but its children are not",
+    "namespace-mismatch": "a known MM7 namespace other than the configured one",
+    "out-of-order": "an element out of schema order",
+    "unknown-element": "an element the schema does not have at that place (skipped)",
+    "vendor-element": "a non-schema element in SenderIdentification (skipped)",
+    "rel6-element-in-rel5": "a Rel-6-only element in a REL-5 namespace",
+    "transaction-id-missing": "no TransactionID header (transaction_id is '')",
+    "transaction-id-empty": "TransactionID empty or blank",
+    "transaction-id-whitespace": "TransactionID padded with whitespace (stripped)",
+    "transaction-id-no-namespace": "TransactionID in no namespace",
+    "mustunderstand-missing": "TransactionID without env:mustUnderstand",
+    "mustunderstand-value": 'env:mustUnderstand on TransactionID is not "1"',
+    "header-not-understood": "another header entry with mustUnderstand we do not know",
+    "soapaction-namespace": 'SOAPAction is the namespace URI instead of ""',
+    "soapaction-other": 'SOAPAction is neither "" nor the namespace URI',
+    "content-type-application-xml": "application/xml instead of text/xml",
+    "multipart-no-boundary": "multipart/related without boundary, body is a bare envelope",
+    "content-id-no-brackets": "Content-ID (or start) without angle brackets",
+    "content-id-missing": "a content part without Content-ID",
+    "unknown-version": "an MM7Version that matches no release",
+    "mmstatus-numeric": "MMStatus given as a number (kept as written)",
+    "timestamp-for-date": "TimeStamp where DeliveryReportReq has Date",
+    "boolean-case": "a boolean written TRUE / False / ...",
+    "date-format": "an RFC 822 or compact date instead of xs:dateTime (kept as written)",
+    "error-outside-fault": "RSErrorRsp / VASPErrorRsp straight in the Body, not in a Fault",
+    "charset-mismatch": "the XML declaration's charset disagrees with the bytes (read as UTF-8)",
+    "bare-address": "an address as bare text, not Number/RFC2822Address/ShortCode",
+    "faultcode-unqualified": "faultcode not a QName in the SOAP envelope namespace",
+    "fault-children-qualified": "faultcode/faultstring/detail namespace-qualified",
+    "fault-detail-unknown": "a Fault detail entry that is not RSErrorRsp/VASPErrorRsp (skipped)",
+}
+
+# The status a refusal carries says which layer the fault is in.
+STATUS_FORMAT = StatusCode.MESSAGE_FORMAT_CORRUPT  # 2007: bytes, MIME, XML, SOAPAction, size
+STATUS_VERSION = StatusCode.UNSUPPORTED_VERSION  # 4002: namespaces and versions
+STATUS_OPERATION = StatusCode.UNSUPPORTED_OPERATION  # 4003: unknown operations
+STATUS_SCHEMA = StatusCode.VALIDATION_ERROR  # 4004: element-level schema problems
+
+MUST_UNDERSTAND = f"{{{SOAP_ENV_NS}}}mustUnderstand"
+# XML white space (S production, and what the XSD whiteSpace facets strip). Not
+# str.strip()'s set, which also takes NBSP, U+2028, U+3000, ... off the ends.
+XML_SPACE = " \t\r\n"
+ADDRESS_KINDS = ("Number", "RFC2822Address", "ShortCode")
+REL6_FIELDS = (
+    ("ApplicID", "applic_id"),
+    ("ReplyApplicID", "reply_applic_id"),
+    ("AuxApplicInfo", "aux_applic_info"),
+)
+MESSAGE_CLASSES = ("Personal", "Informational", "Advertisement", "Auto")
+PRIORITIES = ("Normal", "High", "Low")
+CHARGED_PARTIES = ("Sender", "Recipient", "Both", "Neither", "ThirdParty", "Other")
+CONTENT_CLASSES = (
+    "text",
+    "image-basic",
+    "image-rich",
+    "video-basic",
+    "video-rich",
+    "megapixel",
+    "content-basic",
+    "content-rich",
+)
+MM_STATUS_EXTENSIONS = ("RejectionByMMSRecipient", "RejectionByOtherRS")
+
+
+def cid_of(href: str, ids: Container[str]) -> str | None:
+    """The id in ``ids`` a ``cid:`` href names (as written or %-decoded); else None."""
+    ref = href.strip(XML_SPACE)
+    if ref[:4].lower() != "cid:":
+        return None
+    cid = ref[4:]
+    if cid in ids:
+        return cid
+    return unquote(cid) if unquote(cid) in ids else None
+
+
+# --------------------------------------------------------------------------- sequences
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One element of a schema sequence."""
+
+    name: str
+    required: bool = False
+    many: bool = False
+    rel6: bool = False
+
+
+GENERIC_RSP_SEQUENCE = (
+    Slot("MM7Version", True),
+    Slot("Status", True),
+    Slot("Extension", many=True),
+)
+SUBMIT_RSP_SEQUENCE = (*GENERIC_RSP_SEQUENCE, Slot("MessageID"))
+STATUS_SEQUENCE = (Slot("StatusCode", True), Slot("StatusText"), Slot("Details"))
+SENDER_IDENTIFICATION_SEQUENCE = (Slot("VASPID"), Slot("VASID"), Slot("SenderAddress"))
+RECIPIENTS_SEQUENCE = (Slot("To"), Slot("Cc"), Slot("Bcc"))
+FAULT_SEQUENCE = (
+    Slot("faultcode", True),
+    Slot("faultstring", True),
+    Slot("faultactor"),
+    Slot("detail"),
+)
+SUBMIT_REQ_SEQUENCE = (
+    Slot("MM7Version", True),
+    Slot("SenderIdentification", True),
+    Slot("Extension", many=True),
+    Slot("Recipients", True),
+    Slot("ServiceCode"),
+    Slot("LinkedID"),
+    Slot("MessageClass"),
+    Slot("TimeStamp"),
+    Slot("ReplyCharging"),
+    Slot("EarliestDeliveryTime"),
+    Slot("ExpiryDate"),
+    Slot("DeliveryReport"),
+    Slot("ReadReply"),
+    Slot("Priority"),
+    Slot("Subject"),
+    Slot("ChargedParty"),
+    Slot("ChargedPartyID", rel6=True),
+    Slot("ThirdPartyPayer", rel6=True),
+    Slot("DistributionIndicator"),
+    Slot("DeliveryCondition", rel6=True),
+    Slot("ApplicID", rel6=True),
+    Slot("ReplyApplicID", rel6=True),
+    Slot("AuxApplicInfo", rel6=True),
+    Slot("ContentClass", rel6=True),
+    Slot("DRMContent", rel6=True),
+    Slot("Content"),
+)
+DELIVERY_REPORT_REQ_SEQUENCE = (
+    Slot("MM7Version", True),
+    Slot("MMSRelayServerID"),
+    Slot("Extension", many=True),
+    Slot("MessageID", True),
+    Slot("Recipient", True),
+    Slot("Sender", True),
+    Slot("Date", True),
+    Slot("MMStatus", True),
+    Slot("MMStatusExtension"),
+    Slot("StatusText"),
+    Slot("ApplicID", rel6=True),
+    Slot("ReplyApplicID", rel6=True),
+    Slot("AuxApplicInfo", rel6=True),
+    Slot("UACapabilities"),
+)

@@ -1,0 +1,215 @@
+"""Safe XML parsing and the helpers every reader uses: the per-call Reader
+(mode, namespace, deviations), schema sequences, simple and complex content."""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Callable, Sequence
+
+from lxml import etree
+
+from .rules import STATUS_FORMAT, STATUS_SCHEMA, XML_SPACE, CodecConfig, Mode, Slot
+from .types import SOAP_ENV_NS, Deviation, MM7Error
+
+_XML_DECL_ENCODING = re.compile(
+    rb"\A(?:\xef\xbb\xbf)?<\?xml\s[^>]*?\bencoding\s*=\s*([\"'])([A-Za-z][A-Za-z0-9._:-]*)\1"
+)
+
+
+class Reader:
+    """Per-call state: mode, the namespace being read and the deviations so far."""
+
+    def __init__(self, config: CodecConfig) -> None:
+        self.config = config
+        self.strict = config.mode is Mode.STRICT
+        self.deviations: list[Deviation] = []
+        self.ns: str | None = config.namespace  # namespace of the MM7 elements being read
+        self.rel5 = False
+
+    def deviate(
+        self,
+        code: str,
+        element: str,
+        detail: str,
+        status: int = STATUS_SCHEMA,
+        *,
+        once: bool = False,
+    ) -> None:
+        """Strict: refuse. Lenient: record once per (code, element), or per code
+        with ``once``, and go on."""
+        if self.strict:
+            raise MM7Error(element, detail, status)
+        if any(d.code == code and (once or d.element == element) for d in self.deviations):
+            return
+        self.deviations.append(Deviation(code, element, detail))
+
+    def mm7_name(self, el: etree._Element) -> str | None:
+        """Local name of an MM7 child element, or None for a foreign element."""
+        qn = etree.QName(el)
+        if qn.namespace == self.ns:
+            return qn.localname
+        if qn.namespace is None:
+            # Peers that do this do it for every child: record it once per message.
+            self.deviate(
+                "children-no-namespace",
+                qn.localname,
+                f"{qn.localname} (and siblings) in no namespace, expected {self.ns}",
+                once=True,
+            )
+            return qn.localname
+        return None
+
+    def fault_name(self, el: etree._Element) -> str | None:
+        """SOAP 1.1 Fault children are unqualified; some toolkits qualify them."""
+        qn = etree.QName(el)
+        if qn.namespace is None:
+            return qn.localname
+        if qn.namespace == SOAP_ENV_NS:
+            self.deviate(
+                "fault-children-qualified",
+                qn.localname,
+                f"{qn.localname} qualified, SOAP 1.1 has it unqualified",
+                once=True,
+            )
+            return qn.localname
+        return None
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _charset_override(r: Reader, data: bytes) -> str | None:
+    """Detect a declaration that says e.g. ISO-8859-1 over bytes that are UTF-8."""
+    match = _XML_DECL_ENCODING.match(data)
+    if match is None:
+        return None
+    declared = match.group(2).decode("ascii")
+    try:
+        name = codecs.lookup(declared).name
+    except LookupError:
+        raise MM7Error("xml@encoding", f"unknown charset {declared!r}", STATUS_FORMAT) from None
+    if name.startswith(("utf-8", "utf-16", "utf-32")) or data.isascii():
+        return None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None  # not UTF-8 either: trust the declaration
+    r.deviate(
+        "charset-mismatch",
+        "xml@encoding",
+        f"declares {declared} but the bytes are UTF-8",
+        STATUS_FORMAT,
+    )
+    return "utf-8"
+
+
+def parse_xml(r: Reader, data: bytes) -> etree._Element:
+    # Refuse DTDs before libxml2 sees them, so no entity can be declared,
+    # let alone expanded (XXE, billion laughs). The post-parse check below
+    # catches DTDs the byte scan misses (e.g. UTF-16 documents).
+    if b"<!DOCTYPE" in data:
+        raise MM7Error("Envelope", "DTD not allowed", STATUS_FORMAT)
+    parser = etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        huge_tree=False,
+        remove_blank_text=False,
+        load_dtd=False,
+        encoding=_charset_override(r, data),
+    )
+    try:
+        root = etree.fromstring(data, parser)
+    except (etree.XMLSyntaxError, ValueError) as exc:
+        raise MM7Error("Envelope", f"malformed XML: {exc}", STATUS_FORMAT) from None
+    info = root.getroottree().docinfo
+    if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
+        raise MM7Error("Envelope", "DTD not allowed", STATUS_FORMAT)
+    return root
+
+
+# --------------------------------------------------------------------------- content
+
+
+def child_elements(el: etree._Element) -> list[etree._Element]:
+    # Comments and processing instructions have a non-str tag.
+    return [child for child in el if isinstance(child.tag, str)]
+
+
+def no_text(el: etree._Element, name: str, status: int = STATUS_SCHEMA) -> None:
+    """Complex elements carry only whitespace between their children."""
+    pieces = [el.text or "", *(child.tail or "" for child in el)]
+    if any(piece.strip(XML_SPACE) for piece in pieces):
+        raise MM7Error(name, "unexpected text content", status)
+
+
+def text_of(el: etree._Element, name: str) -> str:
+    """Text of a simple element; comments inside are dropped, child elements refused."""
+    pieces = [el.text or ""]
+    for child in el:
+        if isinstance(child.tag, str):
+            raise MM7Error(name, f"unexpected child element {etree.QName(child).localname}")
+        pieces.append(child.tail or "")
+    return "".join(pieces)
+
+
+Seq = dict[str, list[etree._Element]]
+
+
+def read_sequence(
+    r: Reader,
+    parent: etree._Element,
+    where: str,
+    slots: Sequence[Slot],
+    *,
+    name_of: Callable[[etree._Element], str | None] | None = None,
+    foreign: str = "unknown-element",
+    aliases: dict[str, tuple[str, str]] | None = None,
+) -> Seq:
+    """Check the children of ``parent`` against a schema sequence.
+
+    Returns the children by slot name. Unknown elements are skipped (lenient)
+    or refused (strict); order and Rel-6 membership are checked the same way;
+    duplicates and missing mandatory elements are refused in both modes.
+    ``aliases`` maps a wrong element name to (slot, deviation code), used only
+    when the right element is absent.
+    """
+    name_of = name_of or r.mm7_name
+    no_text(parent, where)
+    index = {slot.name: i for i, slot in enumerate(slots)}
+    children = [(child, name_of(child)) for child in child_elements(parent)]
+    present = {name for _, name in children}
+    seen: Seq = {}
+    high = -1
+    for child, name in children:
+        if aliases and name in aliases and aliases[name][0] not in present:
+            target, code = aliases[name]
+            r.deviate(code, name, f"{name} where {where} has {target}")
+            name = target
+        if name is None or name not in index:
+            shown = name or etree.QName(child).localname
+            r.deviate(foreign, shown, f"{shown} is not an element of {where}")
+            continue
+        slot = slots[index[name]]
+        if name in seen and not slot.many:
+            raise MM7Error(name, f"duplicate in {where}")
+        if slot.rel6 and r.rel5:
+            r.deviate("rel6-element-in-rel5", name, f"{name} is not in REL-5")
+        if index[name] < high:
+            r.deviate("out-of-order", name, f"{name} out of order in {where}")
+        high = max(high, index[name])
+        seen.setdefault(name, []).append(child)
+    for slot in slots:
+        if slot.required and slot.name not in seen:
+            raise MM7Error(slot.name, f"missing in {where}")
+    return seen
+
+
+def one(seq: Seq, name: str) -> etree._Element | None:
+    found = seq.get(name)
+    return found[0] if found else None
+
+
+def opt_text(seq: Seq, name: str) -> str | None:
+    el = one(seq, name)
+    return None if el is None else text_of(el, name)
