@@ -24,6 +24,10 @@ PACKAGES = ("emulators", "fixtures", "reports", "steps", "features")
 def _tree(tmp: Path) -> Path:
     top = tmp / "src" / "mmsconf"
     top.mkdir(parents=True)
+    # A regular package on PYTHONPATH wins over the installed namespace
+    # portions, so grimp walks these copies and not site-packages (tox
+    # installs mmsconf as a wheel).
+    (top / "__init__.py").write_text("", encoding="utf-8")
     for name in PACKAGES:
         shutil.copytree(
             ROOT / name, top / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
