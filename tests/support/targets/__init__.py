@@ -1,7 +1,8 @@
 """The codecs the generic fuzz properties run on: one module per codec.
 
 Each module here exposes ``TARGETS: list[CodecTarget]`` (usually one).
-``all_targets()`` imports every module of this package and concatenates their
+``all_targets()`` imports every module of this package (but those whose name
+starts with ``_``: helpers several targets share) and concatenates their
 ``TARGETS``, sorted by name; ``tests/property/conftest.py`` parametrizes every
 test taking ``target`` over that list.
 
@@ -43,6 +44,8 @@ def all_targets() -> list[CodecTarget]:
     """Every codec target of every module in this package, sorted by name."""
     found: list[CodecTarget] = []
     for info in pkgutil.iter_modules(__path__):
+        if info.name.startswith("_"):
+            continue
         module = importlib.import_module(f"{__name__}.{info.name}")
         targets = getattr(module, "TARGETS", None)
         if not isinstance(targets, list) or not all(isinstance(t, CodecTarget) for t in targets):
