@@ -21,6 +21,28 @@ from mmsconf.emulators.codecs import mm7
 from mmsconf.emulators.mm7_http import Credentials, HttpLimits, MM7Client
 from mmsconf.emulators.service import Service
 from mmsconf.fixtures.report_routing import ReportRoutingNet
+from tests.support.hostile import (
+    BatteryResult,
+    Case,
+    Target,
+    Wire,
+    describe_http,
+    exchange,
+    http_answered,
+    http_answers,
+    http_status,
+    run_battery,
+)
+from tests.support.hostile.mm7 import (
+    TEST_LIMITS,
+    WAIT_MS,
+    any_mm7_answer,
+    describe_mm7,
+    hostile_net,
+    mm7_cases,
+    mm7_successes,
+    valid_mm7,
+)
 
 NS = mm7.DEFAULT_NAMESPACE
 SP_HOST = "127.0.10.1"  # the address the farm accepts the SP's submissions from
@@ -102,9 +124,9 @@ def recipients() -> Callable[[], str]:
 # --- one test per emulator ---------------------------------------------------------------
 
 
-def test_sp_report_endpoint(hostile: Any) -> None:
-    async def main() -> list[Any]:
-        async with hostile.net() as net:
+def test_sp_report_endpoint() -> None:
+    async def main() -> list[BatteryResult]:
+        async with hostile_net() as net:
             stand_in = MM7Client(
                 Service("MMSC-probe", "127.0.30.9"),
                 net.trace,
@@ -117,29 +139,29 @@ def test_sp_report_endpoint(hostile: Any) -> None:
                 )
                 assert outcome.status == 1000 and outcome.http_status == 200, outcome
 
-            valid = hostile.valid_mm7("/mm7/dr", report_req("m-1", "+8613800000002"))
-            target = hostile.Target(
+            valid = valid_mm7("/mm7/dr", report_req("m-1", "+8613800000002"))
+            target = Target(
                 "SP /mm7/dr",
                 net.sp.host,
                 net.sp.port,
                 probe,
                 local_host="127.0.30.9",
-                answered=hostile.http_answered,
+                answered=http_answered,
                 accepted=lambda: sum(1 for r in net.sp.reports if r.message_id == "m-1"),
-                successes=hostile.mm7_successes,
+                successes=mm7_successes,
             )
             try:
-                result = await hostile.run(target, _cases(hostile, valid))
+                result = await run_battery(target, mm7_cases(valid))
             finally:
                 await stand_in.close()
             return [result]
 
-    _report(hostile, "SP", asyncio.run(main()))
+    _report("SP", asyncio.run(main()))
 
 
-def test_mmsg_server_endpoints(hostile: Any) -> None:
-    async def main() -> list[Any]:
-        async with hostile.net() as net:
+def test_mmsg_server_endpoints() -> None:
+    async def main() -> list[BatteryResult]:
+        async with hostile_net() as net:
             assert net.farm is not None
             server, other = net.farm.servers[180], net.farm.servers[181]
             next_number = recipients()
@@ -149,16 +171,14 @@ def test_mmsg_server_endpoints(hostile: Any) -> None:
                 mmsc.pinned_targets = [server.report_url]
 
             async def probe_submit() -> None:
-                await submit_and_settle(net, server.submit_url, next_number(), hostile.WAIT_MS)
+                await submit_and_settle(net, server.submit_url, next_number(), WAIT_MS)
 
             async def probe_report() -> None:
                 # Issued by 181, reported to 180, forwarded back to 181, then to the SP.
-                await submit_and_settle(net, other.submit_url, next_number(), hostile.WAIT_MS)
+                await submit_and_settle(net, other.submit_url, next_number(), WAIT_MS)
 
-            submit = hostile.valid_mm7(
-                "/mm7", submit_req("h-1", next_number(), aux="sp001-h-1"), sp_creds
-            )
-            report = hostile.valid_mm7(
+            submit = valid_mm7("/mm7", submit_req("h-1", next_number(), aux="sp001-h-1"), sp_creds)
+            report = valid_mm7(
                 "/mm7/dr", report_req("M1", "+8613800000001", aux="180-beef-99999999")
             )
 
@@ -175,18 +195,18 @@ def test_mmsg_server_endpoints(hostile: Any) -> None:
                 ("/mm7", submit, probe_submit, submitted),
                 ("/mm7/dr", report, probe_report, reported),
             ):
-                target = hostile.Target(
+                target = Target(
                     f"MMSG-180 {path}",
                     server.host,
                     server.port,
                     probe,
                     local_host=SP_HOST,
-                    answered=hostile.http_answered,
+                    answered=http_answered,
                     accepted=accepted,
-                    successes=hostile.mm7_successes,
+                    successes=mm7_successes,
                 )
-                results.append(await hostile.run(target, _cases(hostile, valid)))
-            await settled(net, hostile.WAIT_MS)
+                results.append(await run_battery(target, mm7_cases(valid)))
+            await settled(net, WAIT_MS)
             assert_nothing_lost(net)
             # Each battery submission the server took came back to the SP as a report.
             back = sum(1 for r in net.sp.reports if r.message_id == "sp001-h-1")
@@ -194,57 +214,46 @@ def test_mmsg_server_endpoints(hostile: Any) -> None:
             assert reported() == 0
             return results
 
-    _report(hostile, "MMSG-180", asyncio.run(main()))
+    _report("MMSG-180", asyncio.run(main()))
 
 
-def test_mmsc_submit_endpoint(hostile: Any) -> None:
-    async def main() -> list[Any]:
-        async with hostile.net() as net:
+def test_mmsc_submit_endpoint() -> None:
+    async def main() -> list[BatteryResult]:
+        async with hostile_net() as net:
             mmsc = net.mmscs["A"]
             next_number = recipients()
 
             async def probe() -> None:
                 before = len(mmsc.received)
-                await submit_and_settle(net, net.sp.targets[0], next_number(), hostile.WAIT_MS)
+                await submit_and_settle(net, net.sp.targets[0], next_number(), WAIT_MS)
                 assert len(mmsc.received) == before + 1
 
-            valid = hostile.valid_mm7(
+            valid = valid_mm7(
                 "/mm7",
                 submit_req("g-1", next_number(), aux="180-beef-00000001"),
                 net.gateway_credentials,
             )
-            target = hostile.Target(
+            target = Target(
                 "MMSC-A /mm7",
                 mmsc.host,
                 mmsc.port,
                 probe,
                 local_host="127.0.20.80",
-                answered=hostile.http_answered,
+                answered=http_answered,
                 accepted=lambda: sum(1 for r in mmsc.received if r.msgid2 == "180-beef-00000001"),
-                successes=hostile.mm7_successes,
+                successes=mm7_successes,
             )
-            result = await hostile.run(target, _cases(hostile, valid))
-            await settled(net, hostile.WAIT_MS)
+            result = await run_battery(target, mm7_cases(valid))
+            await settled(net, WAIT_MS)
             assert_nothing_lost(net)
             return [result]
 
-    _report(hostile, "MMSC-A", asyncio.run(main()))
+    _report("MMSC-A", asyncio.run(main()))
 
 
-def _cases(hostile: Any, valid: Any) -> list[Any]:
-    return hostile.http_cases(
-        valid,
-        hostile.TEST_LIMITS,
-        hostile.mm7_answer(*hostile.MM7_CONTENT_FAULTS),
-        f"HTTP 500 + Fault {'/'.join(map(str, hostile.MM7_CONTENT_FAULTS))}",
-        answer=hostile.any_mm7_answer,
-        bodies=hostile.mm7_bodies(valid),
-    )
-
-
-def _report(hostile: Any, emulator: str, results: list[Any]) -> None:
+def _report(emulator: str, results: list[BatteryResult]) -> None:
     for result in results:
-        print(result.table(hostile.describe_mm7))
+        print(result.table(describe_mm7))
     tried = sum(r.tried for r in results)
     print(f"{emulator}: {tried} hostile inputs tried")
     failures = [(r.target, p.case.name, p.problem) for r in results for p in r.failures]
@@ -261,38 +270,36 @@ def test_limits_refuse_nonsense() -> None:
     assert HttpLimits().max_body == 2_000_000
 
 
-def test_connections_past_the_cap_get_503_and_the_rest_keep_working(hostile: Any) -> None:
-    limits = replace(hostile.TEST_LIMITS, max_connections=3, header_timeout_ms=10_000)
+def test_connections_past_the_cap_get_503_and_the_rest_keep_working() -> None:
+    limits = replace(TEST_LIMITS, max_connections=3, header_timeout_ms=10_000)
 
     async def main() -> None:
-        async with hostile.net(limits) as net:
+        async with hostile_net(limits) as net:
             sp = net.sp
             loop = asyncio.get_running_loop()
-            idle = [
-                (await loop.create_connection(hostile.Wire, sp.host, sp.port))[1] for _ in range(3)
-            ]
-            target = hostile.Target("SP", sp.host, sp.port, _noop, answered=hostile.http_answered)
-            refused = hostile.Case(
+            idle = [(await loop.create_connection(Wire, sp.host, sp.port))[1] for _ in range(3)]
+            target = Target("SP", sp.host, sp.port, _noop, answered=http_answered)
+            refused = Case(
                 "4th connection",
                 b"",
-                hostile.http_status(503, closes=True),
+                http_status(503, closes=True),
                 "503 + close",
                 until_close=True,
             )
-            observed = await hostile.exchange(target, refused)
-            assert refused.check(observed) is None, hostile.describe_http(observed)
-            assert hostile.http_answers(observed.data)[0].headers["retry-after"] == "1"
+            observed = await exchange(target, refused)
+            assert refused.check(observed) is None, describe_http(observed)
+            assert http_answers(observed.data)[0].headers["retry-after"] == "1"
             assert [e["why"] for e in sp.events.of("http_refused")] == ["max_connections"]
             for wire in idle:
                 wire.transport.close()
-            valid = hostile.valid_mm7("/mm7/dr", report_req("cap-1", "+8613800000003"))
-            ok = hostile.Case("valid", valid.raw(), hostile.any_mm7_answer, "1000")
+            valid = valid_mm7("/mm7/dr", report_req("cap-1", "+8613800000003"))
+            ok = Case("valid", valid.raw(), any_mm7_answer, "1000")
             # Freed slots serve again once the server has seen the closes: a few round trips.
             for _ in range(20):
-                observed = await hostile.exchange(target, ok)
+                observed = await exchange(target, ok)
                 if ok.check(observed) is None:
                     break
-            assert ok.check(observed) is None, hostile.describe_mm7(observed)
+            assert ok.check(observed) is None, describe_mm7(observed)
 
     asyncio.run(main())
 
@@ -301,7 +308,7 @@ async def _noop() -> None:
     return None
 
 
-def test_udp_targets_are_played_too(hostile: Any) -> None:
+def test_udp_targets_are_played_too() -> None:
     """The runner's datagram path, for the DNS and SIP emulators to come."""
 
     class Echo(asyncio.DatagramProtocol):
@@ -316,16 +323,16 @@ def test_udp_targets_are_played_too(hostile: Any) -> None:
         transport, _ = await loop.create_datagram_endpoint(Echo, local_addr=("127.0.60.1", 0))
         port = transport.get_extra_info("sockname")[1]
         try:
-            case = hostile.Case(
+            case = Case(
                 "two datagrams",
                 [b"ab", b"cd"],
                 lambda o: None if o.datagrams == [b"AB", b"CD"] else f"got {o.datagrams}",
                 "both echoed",
             )
-            target = hostile.Target(
+            target = Target(
                 "echo", "127.0.60.1", port, _noop, transport="udp", answered=lambda d: len(d) >= 4
             )
-            result = await hostile.run(target, [case])
+            result = await run_battery(target, [case])
             assert result.tried == 1 and not result.failures, result.failures
         finally:
             transport.close()

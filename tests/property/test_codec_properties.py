@@ -1,4 +1,4 @@
-"""Generic codec properties, run for every CodecTarget registered in conftest.py.
+"""Generic codec properties, run for every CodecTarget in tests/support/targets/.
 
 * round trip: ``decode(encode(m)) == expected(m)``, exact and without
   deviations in every mode, and ``encode`` is deterministic;

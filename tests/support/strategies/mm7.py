@@ -1,7 +1,7 @@
 """Hypothesis strategies for MM7: valid messages of every operation, and mutators.
 
-Loaded by ``conftest.py`` (test modules cannot import each other under
---import-mode=importlib); tests reach it through the ``mm7s`` fixture.
+The MM7 fuzz target (``tests/support/targets/mm7.py``) draws from here; the
+MM7 property tests reach it through the ``mm7s`` fixture or import it.
 
 "Valid" means: what the strict decoder accepts without a deviation, so that
 ``decode(encode(m)) == expected(m)`` must hold. The few places where the model

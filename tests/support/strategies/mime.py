@@ -3,6 +3,9 @@
 A "message" here is a ``Body``: the subtype, the parts and, for
 multipart/related, the root's type and the ``start`` Content-ID. It goes on
 the wire as body bytes plus the Content-Type header value (``meta``).
+
+The MIME fuzz target (``tests/support/targets/mime.py``) draws from here; the
+MIME property tests reach it through the ``mimes`` fixture or import it.
 """
 
 from __future__ import annotations
