@@ -120,7 +120,6 @@ MUTANTS: dict[str, tuple[type[MMSGServer] | None, str]] = {
 }
 
 
-
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     """Before mmsconf's own configure loads the SUT profile, which may name a mutant."""
