@@ -5,6 +5,13 @@ as the source's "switch and router" would; if that server does not answer,
 the MMSC tries the others in random order, as a load balancer with health
 checks would. The report echoes the gateway's MSGID2 in the carrier the
 ``msgid2_carrier`` PIXIT names.
+
+A forwarded SubmitReq is attributed to the scenario whose MSGID1 its content
+(or subject) names (see ``scopes.py``). The knobs a scenario turns (hold,
+pin, the states reported, repeating a report) apply to its own messages
+only: a stray submission is answered and reported as the protocol says.
+Every attempt to pass a report on is kept with the answer it got, so a
+verdict can say which server refused, lost or never answered a report.
 """
 
 from __future__ import annotations
@@ -16,18 +23,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from mmsconf.emulators.codecs import mm7
-from mmsconf.emulators.mm7_http import (
-    Credentials,
-    Inbound,
-    MM7Client,
-    MM7Endpoint,
-    Outcome,
-    Reply,
-    fault_reply,
-)
+from mmsconf.emulators.mm7_http import Credentials, Inbound, MM7Client, Outcome, Reply, fault_reply
 from mmsconf.emulators.msgid import Msgid2Carrier
 from mmsconf.emulators.retry import Attempt, RetryPolicy, StoreAndForward
+from mmsconf.emulators.scopes import ScopedEndpoint, content_of, msgid1_in, tag_of
 from mmsconf.emulators.service import Service
+from mmsconf.emulators.sp import Answer, judge_answer
 from mmsconf.emulators.trace import TraceRecorder
 
 
@@ -44,6 +45,10 @@ class MmscConfig:
     report_retry_initial_ms: int = 50
     report_retry_max_ms: int = 1000
     report_expiry_ms: int = 10_000
+    #: How long the MMSC waits for each DeliveryReportRsp, from when the report is sent.
+    request_timeout_ms: int = 5000
+    #: Reports in flight at once (one connection each); the rest wait their turn.
+    max_connections: int = 200
 
 
 @dataclass
@@ -54,6 +59,12 @@ class Received:
     msgid2: str
     message_id: str
     recipients: tuple[str, ...]
+    msgid1: str | None = None  # as the SP wrote it into the content; None: not found
+    scope: str | None = None
+    stray: bool = False
+    subject: str | None = None
+    priority: str | None = None
+    content: str = ""
 
 
 @dataclass
@@ -63,6 +74,7 @@ class PendingReport:
     report: mm7.DeliveryReportReq
     tried: list[str]
     outcome: Outcome | None = None
+    attempts: list[tuple[str, Outcome]] = field(default_factory=list)
 
 
 @dataclass
@@ -72,6 +84,12 @@ class ReportResult:
     recipient: str
     outcome: Outcome
     tried: list[str] = field(default_factory=list)
+    #: Every POST of this report, in order: (server's report URL, what came back).
+    attempts: list[tuple[str, Outcome]] = field(default_factory=list)
+    msgid1: str | None = None
+    scope: str | None = None
+    state: str = ""
+    transaction_id: str = ""
 
 
 class MMSC(Service):
@@ -88,16 +106,37 @@ class MMSC(Service):
         self.trace = trace
         self.config = config or MmscConfig()
         codec = mm7.CodecConfig(namespace=self.config.namespace, mode=mm7.Mode.LENIENT)
-        self.endpoint = MM7Endpoint(self, trace, {"/mm7": ("rs", self._on_submit)}, codec)
-        self.client = self.add_client(MM7Client(self, trace, codec))
+        self.endpoint = ScopedEndpoint(
+            self, trace, {"/mm7": ("rs", self._on_submit)}, codec, self._is_stray
+        )
+        self.client = self.add_client(
+            MM7Client(
+                self,
+                trace,
+                codec,
+                timeout_ms=self.config.request_timeout_ms,
+                limit=self.config.max_connections,
+            )
+        )
+        self._slots: asyncio.Semaphore | None = None
         self.rng = random.Random(self.config.seed)
         self._ids = itertools.count(1)
         self.report_targets: list[str] = []
-        self.pinned_targets: list[str] | None = None
+        #: The running scenario's tag; None: no scenarios, nothing is stray.
+        self.scope: str | None = None
         self.received: list[Received] = []
         self.reports: list[ReportResult] = []
+        # --- knobs a scenario turns; reset_knobs() puts them back --------------------
+        self.pinned_targets: list[str] | None = None
         self.hold_reports = False
+        #: States reported to the recipients of a message in turn (None: report_status).
+        self.states_in_turn: list[str] | None = None
+        #: Send each report, ignore the answer (as if lost), and send it again.
+        self.resend_lost_answers = False
         self._withheld: list[tuple[Received, mm7.Address | None]] = []
+        #: The last report built for each (MSGID2, recipient), to send the very same again.
+        self.sent: dict[tuple[str, str], ReportResult] = {}
+        self._built: dict[tuple[str, str], mm7.DeliveryReportReq] = {}
         # Reports no server accepted yet (all down, or answering a temporary fault).
         policy = RetryPolicy(
             self.config.report_retry_initial_ms,
@@ -111,6 +150,22 @@ class MMSC(Service):
     @property
     def submit_url(self) -> str:
         return self.endpoint.url("/mm7")
+
+    def reset_knobs(self, report_status: str) -> None:
+        """Back to how the run started: what a scenario turned is undone, and reports it
+        held back are dropped (an MMSC never owes a report; the SUT is not told)."""
+        self.pinned_targets = None
+        self.hold_reports = False
+        self.states_in_turn = None
+        self.resend_lost_answers = False
+        self.config.report_status = report_status
+        self._withheld = []
+        self.faults.reset()
+
+    def _is_stray(self, message: mm7.MM7Message) -> bool:
+        if self.scope is None or not isinstance(message, mm7.SubmitReq):
+            return False
+        return tag_of(msgid1_in(message)) != self.scope
 
     async def _on_submit(self, inbound: Inbound) -> Reply:
         req = inbound.message
@@ -126,12 +181,29 @@ class MMSC(Service):
         msgid2 = carrier.read_submit(req)
         message_id = carrier.mmsc_message_id(msgid2, f"{self.name}{next(self._ids):09d}")
         recipients = tuple(a.value for a in req.recipients)
-        got = Received(inbound.peer[0], msgid2, message_id, recipients)
+        msgid1 = msgid1_in(req)
+        scope = tag_of(msgid1)
+        got = Received(
+            inbound.peer[0],
+            msgid2,
+            message_id,
+            recipients,
+            msgid1=msgid1,
+            scope=scope,
+            stray=self.scope is not None and scope != self.scope,
+            subject=req.subject,
+            priority=req.priority,
+            content=content_of(req),
+        )
         self.received.append(got)
         self.events.emit(
             "submit", from_host=got.from_host, msgid2=msgid2, recipients=len(recipients)
         )
-        if self.hold_reports:
+        if got.stray:
+            # Not this scenario's: delivered and reported as the protocol says, whatever
+            # the running scenario asked of this MMSC.
+            self.spawn(self._report_all(got, req.sender_address, plain=True))
+        elif self.hold_reports:
             self._withheld.append((got, req.sender_address))
         else:
             self.spawn(self._report_all(got, req.sender_address))
@@ -141,13 +213,29 @@ class MMSC(Service):
             )
         )
 
-    async def _report_all(self, got: Received, sender: mm7.Address | None) -> None:
+    def _state_for(self, index: int, plain: bool) -> str:
+        if not plain and self.states_in_turn:
+            return self.states_in_turn[index % len(self.states_in_turn)]
+        return self.config.report_status
+
+    async def _report_all(
+        self, got: Received, sender: mm7.Address | None, *, plain: bool = False
+    ) -> None:
         if self.config.report_delay_ms:
             await asyncio.sleep(self.config.report_delay_ms / 1000)  # the configured delivery time
         await asyncio.gather(
             *(
-                self.send_report(got.msgid2, r, message_id=got.message_id, sender=sender)
-                for r in got.recipients
+                self.send_report(
+                    got.msgid2,
+                    r,
+                    message_id=got.message_id,
+                    sender=sender,
+                    status=self._state_for(i, plain),
+                    msgid1=got.msgid1,
+                    scope=got.scope,
+                    plain=plain,
+                )
+                for i, r in enumerate(got.recipients)
             )
         )
 
@@ -180,24 +268,73 @@ class MMSC(Service):
         sender: mm7.Address | None = None,
         status: str | None = None,
         target: str | None = None,
+        msgid1: str | None = None,
+        scope: str | None = None,
+        plain: bool = False,
     ) -> ReportResult:
         """One DeliveryReportReq to a random farm server (or ``target``)."""
         report = self.build_report(
             msgid2, recipient, message_id=message_id, sender=sender, status=status
         )
-        tried: list[str] = []
+        return await self._send(report, msgid2, msgid1, scope, target, plain)
+
+    async def send_again(self, msgid2: str, recipient: str, target: str) -> ReportResult:
+        """The very report sent before for (``msgid2``, ``recipient``), again, to ``target``."""
+        first = self.sent[(msgid2, recipient)]
+        report = self._built[(msgid2, recipient)]
+        return await self._send(report, msgid2, first.msgid1, first.scope, target, plain=True)
+
+    async def _send(
+        self,
+        report: mm7.DeliveryReportReq,
+        msgid2: str,
+        msgid1: str | None,
+        scope: str | None,
+        target: str | None,
+        plain: bool,
+    ) -> ReportResult:
+        recipient = report.recipient.value
+        self._built[(msgid2, recipient)] = report
+        pending = PendingReport(report, [])
         if target is not None:
             # A scenario aiming at one server wants that server's answer, as it is.
-            tried.append(target)
-            outcome = await self.client.post(target, report)
+            pending.tried.append(target)
+            outcome = await self._post(target, pending)
         else:
-            outcome = await self._deliver(PendingReport(report, tried))
-        result = ReportResult(tried[-1], msgid2, recipient, outcome, tried)
+            outcome = await self._deliver(pending, repeat=self.resend_lost_answers and not plain)
+        result = ReportResult(
+            pending.tried[-1],
+            msgid2,
+            recipient,
+            outcome,
+            pending.tried,
+            pending.attempts,
+            msgid1=msgid1,
+            # A report the scenario itself sends (no MSGID1 behind it) is the scenario's;
+            # one for a stray submission keeps the stray's scope, or none.
+            scope=scope if (msgid1 is not None or plain) else self.scope,
+            state=report.mm_status,
+            transaction_id=report.transaction_id,
+        )
         self.reports.append(result)
+        self.sent[(msgid2, recipient)] = result
         self.events.emit(
             "report_sent", target=result.target, status=outcome.status, error=outcome.error
         )
         return result
+
+    def _gate(self) -> asyncio.Semaphore:
+        if self._slots is None:  # made on the loop that uses it
+            self._slots = asyncio.Semaphore(max(1, self.config.max_connections))
+        return self._slots
+
+    async def _post(self, url: str, pending: PendingReport) -> Outcome:
+        # The timeout counts from when the report is sent, not while it waits for a slot.
+        async with self._gate():
+            outcome = await self.client.post(url, pending.report)
+        pending.attempts.append((url, outcome))
+        pending.outcome = outcome
+        return outcome
 
     def _pool(self) -> list[str]:
         pool = list(self.pinned_targets if self.pinned_targets is not None else self.report_targets)
@@ -206,28 +343,36 @@ class MMSC(Service):
         self.rng.shuffle(pool)
         return pool
 
-    async def _deliver(self, pending: PendingReport) -> Outcome:
+    async def _deliver(self, pending: PendingReport, *, repeat: bool = False) -> Outcome:
         """One round over the farm now; if no server settled it, held and retried with backoff.
 
         Settled means accepted, or refused for good (2xxx, e.g. 2005). A server
         that took it and is asked again answers 1000 and delivers it once.
+        ``repeat``: the first answer is lost; the same report goes to the same server again.
         """
-        attempt, error = await self._one_round(pending)
+        attempt, error = await self._one_round(pending, repeat=repeat)
         if attempt is Attempt.AGAIN:
             held = self.store.hold(pending, "farm", tried=error)
             await held.wait_settled()
         assert pending.outcome is not None  # a round posts at least once
         return pending.outcome
 
-    async def _one_round(self, pending: PendingReport) -> tuple[Attempt, str | None]:
+    async def _one_round(
+        self, pending: PendingReport, *, repeat: bool = False
+    ) -> tuple[Attempt, str | None]:
         """Random server first, then the others, until one settles the report."""
         for url in self._pool():
             pending.tried.append(url)
-            outcome = pending.outcome = await self.client.post(url, pending.report)
-            if outcome.ok:
+            if repeat:
+                await self._post(url, pending)  # its answer is lost on the way back
+            outcome = await self._post(url, pending)
+            answer, why = judge_answer(
+                outcome, mm7.DeliveryReportRsp, self.config.request_timeout_ms
+            )
+            if answer is Answer.ACCEPTED:
                 return Attempt.DELIVERED, None
-            if outcome.refused:
-                return Attempt.REFUSED, f"MM7 status {outcome.status}"
+            if answer is Answer.REFUSED and outcome.refused:
+                return Attempt.REFUSED, why
         assert pending.outcome is not None
         return Attempt.AGAIN, pending.outcome.error or f"MM7 status {pending.outcome.status}"
 

@@ -241,11 +241,9 @@ class MMSGServer(Service):
                 best = (len(prefix), url)
         return best[1] if best else self.config.default_mmsc
 
-    async def accept_submission(
-        self, req: mm7.SubmitReq, account: SpAccount, msgid1: str, destinations: list[str]
-    ) -> Reply:
-        """Issue MSGID2 per MMSC group, keep control records, forward, answer the SP."""
-        self.counters["submissions"] += 1
+    def split_per_mmsc(self, destinations: list[str]) -> tuple[dict[str, list[str]], list[str]]:
+        """Destinations grouped by the MMSC each belongs to (URL -> numbers), and the
+        numbers no MMSC takes. Each group gets its own MSGID2 and SubmitReq."""
         groups: dict[str, list[str]] = {}
         unroutable: list[str] = []
         for dest in destinations:
@@ -254,6 +252,27 @@ class MMSGServer(Service):
                 unroutable.append(dest)
             else:
                 groups.setdefault(url, []).append(dest)
+        return groups, unroutable
+
+    def keep_records(
+        self, msgid1: str, msgid2: str, dests: list[str], account: SpAccount, sender: str
+    ) -> None:
+        """One control record per destination: MSGID1, MSGID2, destination, SP address."""
+        for dest in dests:
+            self.records[(msgid2, dest)] = ControlRecord(
+                msgid1, msgid2, dest, account.report_url, account.vasp_id, sender
+            )
+
+    def find_record(self, msgid2: str, destination: str) -> ControlRecord | None:
+        """The control record a delivery report for (MSGID2, destination) maps back to."""
+        return self.records.get((msgid2, destination))
+
+    async def accept_submission(
+        self, req: mm7.SubmitReq, account: SpAccount, msgid1: str, destinations: list[str]
+    ) -> Reply:
+        """Issue MSGID2 per MMSC group, keep control records, forward, answer the SP."""
+        self.counters["submissions"] += 1
+        groups, unroutable = self.split_per_mmsc(destinations)
         if not groups:
             return fault_reply(
                 "rs", req.transaction_id, req.namespace, 2002, "no MMSC for any recipient"
@@ -262,11 +281,8 @@ class MMSGServer(Service):
         forwards = []
         for url, dests in groups.items():
             msgid2 = self.issue_msgid2()
-            # The record exists before the MMSC can possibly report on it.
-            for dest in dests:
-                self.records[(msgid2, dest)] = ControlRecord(
-                    msgid1, msgid2, dest, account.report_url, account.vasp_id, sender
-                )
+            # The records exist before the MMSC can possibly report on them.
+            self.keep_records(msgid1, msgid2, dests, account, sender)
             forwards.append(self._forward_to_mmsc(url, req, msgid2, dests))
         results = await asyncio.gather(*forwards)
         failed = list(unroutable)
@@ -294,10 +310,10 @@ class MMSGServer(Service):
             )
         )
 
-    async def _forward_to_mmsc(
-        self, url: str, req: mm7.SubmitReq, msgid2: str, dests: list[str]
-    ) -> tuple[tuple[str, list[str]], Outcome]:
-        forward = mm7.SubmitReq(
+    def forward_request(self, req: mm7.SubmitReq, msgid2: str, dests: list[str]) -> mm7.SubmitReq:
+        """The SubmitReq this server sends an MMSC: the SP's message (subject, content,
+        priority) for ``dests``, under MSGID2 and the gateway's own VASPID."""
+        return mm7.SubmitReq(
             namespace=self.config.namespace,
             vasp_id=self.config.gateway_vasp_id,
             sender_address=req.sender_address,
@@ -309,6 +325,11 @@ class MMSGServer(Service):
             content_href=req.content_href,
             parts=req.parts,
         )
+
+    async def _forward_to_mmsc(
+        self, url: str, req: mm7.SubmitReq, msgid2: str, dests: list[str]
+    ) -> tuple[tuple[str, list[str]], Outcome]:
+        forward = self.forward_request(req, msgid2, dests)
         outcome = await self.client.post(url, forward, credentials=self.config.mmsc_credentials)
         return (msgid2, dests), outcome
 
@@ -330,10 +351,35 @@ class MMSGServer(Service):
         if forwarded or owner not in self.directory.report_urls:
             self.counters["reports_unknown"] += 1
             return fault_reply("vasp", tid, ns, 2005, f"no server {owner} in this farm")
-        return await self._forward_report(report, owner)
+        return await self.forward_report(report, owner)
+
+    def first_time(self, report: mm7.DeliveryReportReq, msgid2: str) -> bool:
+        """Whether this report is new here (and remember it): a report the MMSC sends
+        again, or another server forwards again, is answered but not delivered twice."""
+        key = (msgid2, report.recipient.value, report.mm_status)
+        if key in self._accepted_reports:
+            return False
+        self._accepted_reports.add(key)
+        return True
+
+    def report_to_sp(
+        self, record: ControlRecord, report: mm7.DeliveryReportReq
+    ) -> mm7.DeliveryReportReq:
+        """The report for the SP: MSGID1 and the destination from the control record, the
+        state from the MMSC's report."""
+        return mm7.DeliveryReportReq(
+            transaction_id=f"DR-{record.msgid2}-{record.destination}",
+            namespace=self.config.namespace,
+            message_id=record.msgid1,
+            recipient=mm7.Address(record.destination),
+            sender=mm7.Address(record.sender, "ShortCode") if record.sender else report.sender,
+            date=report.date,
+            mm_status=report.mm_status,
+            status_text=report.status_text,
+        )
 
     def _report_own(self, report: mm7.DeliveryReportReq, msgid2: str) -> Reply:
-        record = self.records.get((msgid2, report.recipient.value))
+        record = self.find_record(msgid2, report.recipient.value)
         if record is None:
             self.counters["reports_unknown"] += 1
             return fault_reply(
@@ -343,33 +389,23 @@ class MMSGServer(Service):
                 2005,
                 f"no control record for {msgid2} / {report.recipient.value}",
             )
-        key = (msgid2, report.recipient.value, report.mm_status)
-        if key in self._accepted_reports:
+        if not self.first_time(report, msgid2):
             self.counters["reports_duplicate"] += 1
             return Reply(
                 mm7.DeliveryReportRsp(
                     transaction_id=report.transaction_id, namespace=report.namespace
                 )
             )
-        self._accepted_reports.add(key)
-        to_sp = mm7.DeliveryReportReq(
-            transaction_id=f"DR-{msgid2}-{report.recipient.value}",
-            namespace=self.config.namespace,
-            message_id=record.msgid1,
-            recipient=report.recipient,
-            sender=mm7.Address(record.sender, "ShortCode") if record.sender else report.sender,
-            date=report.date,
-            mm_status=report.mm_status,
-            status_text=report.status_text,
-        )
         self.counters["reports_accepted"] += 1
-        self._hold(to_sp, record.sp_report_url, "SP")
+        self._hold(self.report_to_sp(record, report), record.sp_report_url, "SP")
         self.events.emit("report_accepted", msgid2=msgid2, recipient=report.recipient.value)
         return Reply(
             mm7.DeliveryReportRsp(transaction_id=report.transaction_id, namespace=report.namespace)
         )
 
-    async def _forward_report(self, report: mm7.DeliveryReportReq, owner: int) -> Reply:
+    async def forward_report(self, report: mm7.DeliveryReportReq, owner: int) -> Reply:
+        """A report whose MSGID2 another server issued: passed to that server, or taken
+        over (held and retried) while it cannot be reached."""
         url = self.directory.report_urls[owner]
         headers = {FORWARDED_BY: str(self.module)}
         outcome = await self.client.post(url, report, extra_headers=headers)
@@ -482,6 +518,13 @@ class Farm:
         self.servers[module] = server
         self.directory.add(module, server.submit_url, server.report_url)
         return server
+
+    async def remove_server(self, module: int) -> None:
+        """Stop server ``module`` and drop it from the directory (what it held is lost)."""
+        server = self.servers.pop(module)
+        self.directory.submit_urls.pop(module, None)
+        self.directory.report_urls.pop(module, None)
+        await server.stop()
 
     async def take_down(self, module: int) -> None:
         await self.servers[module].go_down()

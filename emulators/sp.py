@@ -5,6 +5,18 @@ the ``msgid1_carrier`` PIXIT names. It expects MSGID1 back as the
 MessageID of its SubmitRsp and of every DeliveryReportReq. It spreads
 submissions over the gateway addresses it was given the way the source's
 "switch and router" does: randomly and evenly (a seeded shuffle per round).
+
+Every MSGID1 carries the running scenario's tag (``scope``) and is written
+into the message's content and subject too (see ``scopes.py``), so a report
+or a forwarded submission that arrives during a later scenario is told
+apart, kept in the run-wide ledger under its own scenario and marked stray.
+
+A submission counts as done only on an answer the SP understood: a SubmitRsp
+(accepted) or a decoded MM7 refusal (the final state ``SubmitFailed``).
+Anything else — no answer within ``request_timeout_ms`` (counted from when
+the request is sent, not while it waits for one of ``max_connections``), a
+closed connection, bytes that do not decode, an answer of the wrong kind —
+leaves its recipients without a final state, and says why.
 """
 
 from __future__ import annotations
@@ -12,20 +24,16 @@ from __future__ import annotations
 import asyncio
 import itertools
 import random
+import time
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from mmsconf.emulators.codecs import mm7
-from mmsconf.emulators.mm7_http import (
-    Credentials,
-    Inbound,
-    MM7Client,
-    MM7Endpoint,
-    Outcome,
-    Reply,
-    fault_reply,
-)
+from mmsconf.emulators.mm7_http import Credentials, Inbound, MM7Client, Outcome, Reply, fault_reply
 from mmsconf.emulators.msgid import Msgid1Carrier
+from mmsconf.emulators.scopes import ScopedEndpoint, content_text, make_msgid1, subject_with, tag_of
 from mmsconf.emulators.service import Service
 from mmsconf.emulators.trace import TraceRecorder
 
@@ -33,8 +41,10 @@ from mmsconf.emulators.trace import TraceRecorder
 FINAL_MM_STATUSES = frozenset(
     {"Retrieved", "Rejected", "Expired", "DeliveryConditionNotMet", "Indeterminate", "Unrecognised"}
 )
-#: Final state of a recipient whose submission the gateway refused.
+#: Final state of a recipient whose submission the gateway refused (a decoded MM7 fault).
 SUBMIT_FAILED = "SubmitFailed"
+
+Key = tuple[str, str]  # (MSGID1, recipient)
 
 
 def _is_final(state: str) -> bool:
@@ -52,16 +62,68 @@ class SpConfig:
     msgid1_carrier: Msgid1Carrier = Msgid1Carrier.AUX_APPLIC_INFO
     max_recipients_per_submit: int = 10
     seed: int = 0
+    #: How long the SP waits for each SubmitRsp, from when the request is sent.
+    request_timeout_ms: int = 5000
+    #: Submissions in flight at once (one connection each); the rest wait their turn.
+    max_connections: int = 200
+
+
+class Answer(StrEnum):
+    """What became of one submission, as the SP understood it."""
+
+    ACCEPTED = "accepted"  # a SubmitRsp with a success status
+    REFUSED = "refused"  # a decoded MM7 refusal: the recipients end SubmitFailed
+    ABANDONED = "abandoned"  # no answer the SP understood: never counted as done
+    UNREACHABLE = "unreachable"  # nothing accepted the connection
+    UNSENT = "unsent"  # not sent: an earlier submission of the batch was abandoned
+
+
+def judge_answer(outcome: Outcome | None, expected: type, timeout_ms: int) -> tuple[Answer, str]:
+    """Classify an MM7 exchange's outcome and say why, in words a verdict can quote.
+
+    ``expected`` is the response type the request calls for (SubmitRsp,
+    DeliveryReportRsp); a SOAP Fault with an MM7 status is a refusal.
+    """
+    if outcome is None:
+        return Answer.UNSENT, "not sent"
+    if outcome.message is None:
+        error = outcome.error or "no answer"
+        if outcome.unreachable:
+            return Answer.UNREACHABLE, error
+        if error.startswith("timeout"):
+            return Answer.ABANDONED, f"no answer within {timeout_ms} ms"
+        if error.startswith("disconnected"):
+            return Answer.ABANDONED, f"the connection closed without an answer ({error})"
+        return Answer.ABANDONED, f"HTTP {outcome.http_status} with a body that is not MM7 ({error})"
+    message = outcome.message
+    if isinstance(message, mm7.SoapFault) and message.status is not None:
+        return Answer.REFUSED, f"MM7 status {message.status.code} {message.status.text or ''}"
+    if not isinstance(message, expected):
+        return Answer.ABANDONED, (
+            f"an MM7 {type(message).__name__} where a {expected.__name__} belongs "
+            f"({mm7.summary(message)})"
+        )
+    status = outcome.status
+    if status is not None and status // 1000 == 1:
+        return Answer.ACCEPTED, f"MM7 status {status}"
+    return Answer.REFUSED, f"MM7 status {status}"
 
 
 @dataclass
 class ReportSeen:
-    """A DeliveryReportReq as the SP received it."""
+    """A DeliveryReportReq as the SP received it, kept for the whole run."""
 
     message_id: str
     recipient: str
     mm_status: str
     from_host: str
+    scope: str | None = None  # the scenario tag in its MSGID1; None: not one of this run's
+    stray: bool = False  # arrived while another scenario ran (or cannot be attributed)
+    at: float = 0.0  # time.monotonic() on arrival
+
+    @property
+    def key(self) -> Key:
+        return (self.message_id, self.recipient)
 
 
 @dataclass
@@ -70,21 +132,28 @@ class Submission:
     recipients: tuple[str, ...]
     target: str
     outcome: Outcome | None = None
+    scope: str = ""
+    subject: str = ""
+    priority: str | None = None
+    content: str = ""
+    answer: Answer = Answer.UNSENT
+    why: str = "not sent"
+    sent_at: float = 0.0  # time.monotonic() when the request left
 
 
 @dataclass
 class Tracking:
     """Per (MSGID1, recipient): every state the SP was told, in order."""
 
-    states: dict[tuple[str, str], list[str]] = field(default_factory=lambda: defaultdict(list))
+    states: dict[Key, list[str]] = field(default_factory=lambda: defaultdict(list))
 
-    def add(self, key: tuple[str, str], state: str) -> None:
+    def add(self, key: Key, state: str) -> None:
         self.states[key].append(state)
 
-    def is_final(self, key: tuple[str, str]) -> bool:
+    def is_final(self, key: Key) -> bool:
         return any(_is_final(s) for s in self.states.get(key, ()))
 
-    def final(self) -> dict[tuple[str, str], str]:
+    def final(self) -> dict[Key, str]:
         """The first final state of each key that has one."""
         out = {}
         for key, states in self.states.items():
@@ -93,7 +162,7 @@ class Tracking:
                 out[key] = first
         return out
 
-    def duplicates(self) -> dict[tuple[str, str], int]:
+    def duplicates(self) -> dict[Key, int]:
         counts = {k: sum(1 for s in v if s in FINAL_MM_STATUSES) for k, v in self.states.items()}
         return {k: n for k, n in counts.items() if n > 1}
 
@@ -115,21 +184,39 @@ class ServiceProvider(Service):
         )
         self.trace = trace
         codec = mm7.CodecConfig(namespace=self.config.namespace, mode=mm7.Mode.LENIENT)
-        self.endpoint = MM7Endpoint(self, trace, {"/mm7/dr": ("vasp", self._on_report)}, codec)
+        self.endpoint = ScopedEndpoint(
+            self, trace, {"/mm7/dr": ("vasp", self._on_report)}, codec, self._is_stray
+        )
         self.codec = codec
-        self.client = self.add_client(MM7Client(self, trace, codec))
+        self.client = self.add_client(self._new_client(self))
         self._other_clients: dict[str, MM7Client] = {}
+        self._slots: asyncio.Semaphore | None = None
         self.targets: list[str] = []
         self.rng = random.Random(self.config.seed)
         self._round: list[str] = []
         self._ids = itertools.count(1)
+        #: The running scenario's tag: it goes into every MSGID1 from now on.
+        self.scope = f"{self.config.seed:x}"
         self.submissions: list[Submission] = []
+        #: Every delivery report of the run, strays included: the exactly-once ledger.
         self.reports: list[ReportSeen] = []
         self.tracking = Tracking()
-        self.expected: set[tuple[str, str]] = set()
-        # Expected pairs without a final state yet: kept as states arrive, so waiting
-        # for "all final" costs nothing per event however many messages are tracked.
-        self.pending: set[tuple[str, str]] = set()
+        self.expected: set[Key] = set()
+        # Expected pairs without a final state yet, per scenario: kept as states arrive,
+        # so waiting for "all final" costs nothing per event however many are tracked.
+        self.pending: dict[str, set[Key]] = defaultdict(set)
+        #: Keys that may get no delivery report at all (their submission was refused, or
+        #: the scenario requires the report dead-lettered), with the clause a report breaks.
+        self.forbidden: dict[Key, str] = {}
+
+    def _new_client(self, service: Service) -> MM7Client:
+        return MM7Client(
+            service,
+            self.trace,
+            self.codec,
+            timeout_ms=self.config.request_timeout_ms,
+            limit=self.config.max_connections,
+        )
 
     @property
     def report_url(self) -> str:
@@ -142,16 +229,20 @@ class ServiceProvider(Service):
         if host not in self._other_clients:
             stand_in = Service(f"{self.role}@{host}", host)
             # Owned by the SP all the same: closed when the SP stops.
-            self._other_clients[host] = self.add_client(MM7Client(stand_in, self.trace, self.codec))
+            self._other_clients[host] = self.add_client(self._new_client(stand_in))
         return self._other_clients[host]
 
     # --- submitting -------------------------------------------------------
     def next_msgid1(self) -> str:
-        return f"{self.config.vasp_id}-{self.config.seed:x}-{next(self._ids):06d}"
+        return make_msgid1(self.config.vasp_id, self.scope, next(self._ids))
 
     def add_target(self, url: str) -> None:
         """One more gateway address; the next pick starts a new shuffled round."""
         self.targets.append(url)
+        self._round = []
+
+    def remove_target(self, url: str) -> None:
+        self.targets = [t for t in self.targets if t != url]
         self._round = []
 
     def _pick_target(self) -> str:
@@ -168,6 +259,7 @@ class ServiceProvider(Service):
         recipients: list[str],
         subject: str = "mmsconf",
         vasp_id: str | None = None,
+        priority: str = "Normal",
     ) -> mm7.SubmitReq:
         return mm7.SubmitReq(
             namespace=self.config.namespace,
@@ -176,47 +268,99 @@ class ServiceProvider(Service):
             sender_address=mm7.Address(self.config.sender_address, "ShortCode"),
             to=tuple(mm7.Address(r) for r in recipients),
             delivery_report=True,
-            priority="Normal",
-            subject=subject,
+            priority=priority,
+            subject=subject_with(subject, msgid1),
             **self.config.msgid1_carrier.submit_fields(msgid1),
-            parts=(mm7.ContentPart("text-1", "text/plain; charset=utf-8", subject.encode()),),
+            parts=(
+                mm7.ContentPart(
+                    "text-1", "text/plain; charset=utf-8", content_text(msgid1).encode()
+                ),
+            ),
         )
+
+    def _gate(self) -> asyncio.Semaphore:
+        if self._slots is None:  # made on the loop that uses it
+            self._slots = asyncio.Semaphore(max(1, self.config.max_connections))
+        return self._slots
 
     async def submit(
         self,
         recipients: list[str],
         *,
         subject: str = "mmsconf",
+        priority: str = "Normal",
         target: str | None = None,
         credentials: Credentials | None = None,
         send_credentials: bool = True,
         vasp_id: str | None = None,
         msgid1: str | None = None,
         source_host: str | None = None,
+        give_up: asyncio.Event | None = None,
     ) -> Submission:
-        """One SubmitReq; the recipients' states are tracked under its MSGID1."""
+        """One SubmitReq; the recipients' states are tracked under its MSGID1.
+
+        ``give_up``: set by a batch once one of its submissions was abandoned; a
+        submission still waiting for a connection then is not sent at all.
+        """
         msgid1 = msgid1 or self.next_msgid1()
         target = target or self._pick_target()
-        request = self.build_submit(msgid1, recipients, subject, vasp_id)
-        submission = Submission(msgid1, tuple(recipients), target)
+        request = self.build_submit(msgid1, recipients, subject, vasp_id, priority)
+        submission = Submission(
+            msgid1,
+            tuple(recipients),
+            target,
+            scope=self.scope,
+            subject=request.subject or "",
+            priority=priority,
+            content=content_text(msgid1),
+        )
         self.submissions.append(submission)
-        for r in recipients:
-            self.expected.add((msgid1, r))
-            if not self.tracking.is_final((msgid1, r)):
-                self.pending.add((msgid1, r))
         creds = credentials or Credentials(self.config.username, self.config.password)
         client = self._client_from(source_host)
-        outcome = await client.post(
-            target, request, credentials=creds if send_credentials else None
-        )
-        submission.outcome = outcome
-        self.events.emit("submitted", msgid1=msgid1, status=outcome.status, error=outcome.error)
-        if not outcome.ok:
+        async with self._gate():
+            if give_up is not None and give_up.is_set():
+                self.events.emit("state")
+                return submission
             for r in recipients:
-                self.tracking.add((msgid1, r), SUBMIT_FAILED)
-                self.pending.discard((msgid1, r))
+                self.expected.add((msgid1, r))
+                if not self.tracking.is_final((msgid1, r)):
+                    self.pending[submission.scope].add((msgid1, r))
+            submission.sent_at = time.monotonic()
+            outcome = await client.post(
+                target, request, credentials=creds if send_credentials else None
+            )
+        submission.outcome = outcome
+        submission.answer, submission.why = judge_answer(
+            outcome, mm7.SubmitRsp, self.config.request_timeout_ms
+        )
+        self.events.emit("submitted", msgid1=msgid1, status=outcome.status, error=outcome.error)
+        if submission.answer is Answer.REFUSED:
+            for r in recipients:
+                key = (msgid1, r)
+                self.tracking.add(key, SUBMIT_FAILED)
+                self.pending[submission.scope].discard(key)
+                # The flow ended with the refusal: a report for it would break rr_auth.
+                self.forbidden.setdefault(key, "rr_auth")
+        elif submission.answer is not Answer.ACCEPTED and give_up is not None:
+            give_up.set()
         self.events.emit("state")
         return submission
+
+    async def submit_batch(
+        self, groups: Sequence[list[str]], *, subject: str = "mmsconf"
+    ) -> list[Submission]:
+        """One submission per recipient list, all at once (``max_connections`` in flight).
+
+        Once one is abandoned (no answer the SP understood) the ones still waiting for a
+        connection are not sent: the verdict is known, and a silent SUT would otherwise
+        cost a full timeout per connection round.
+        """
+        give_up = asyncio.Event()
+        return list(
+            await asyncio.gather(
+                *(self.submit(g, subject=subject, give_up=give_up) for g in groups)
+            )
+        )
 
     async def submit_group(
         self, recipients: list[str], *, subject: str = "group"
@@ -224,43 +368,73 @@ class ServiceProvider(Service):
         """A group message, cut into SubmitReqs of at most ``max_recipients_per_submit``."""
         size = max(1, self.config.max_recipients_per_submit)
         chunks = [recipients[i : i + size] for i in range(0, len(recipients), size)]
-        return list(await asyncio.gather(*(self.submit(c, subject=subject) for c in chunks)))
+        return await self.submit_batch(chunks, subject=subject)
 
     # --- receiving reports -------------------------------------------------
+    def _is_stray(self, message: mm7.MM7Message) -> bool:
+        if not isinstance(message, mm7.DeliveryReportReq):
+            return False
+        return tag_of(message.message_id) != self.scope
+
     async def _on_report(self, inbound: Inbound) -> Reply:
         msg = inbound.message
         if not isinstance(msg, mm7.DeliveryReportReq):
             return _vasp_fault(msg, 4003)
+        scope = tag_of(msg.message_id)
         seen = ReportSeen(
             message_id=msg.message_id,
             recipient=msg.recipient.value,
             mm_status=msg.mm_status,
             from_host=inbound.peer[0],
+            scope=scope,
+            stray=scope != self.scope,
+            at=time.monotonic(),
         )
+        # Every report goes into the run's ledger, strays too: exactly-once holds to the
+        # end of the run, and a late duplicate is judged against its own scenario.
         self.reports.append(seen)
-        key = (msg.message_id, msg.recipient.value)
+        key = seen.key
         self.tracking.add(key, msg.mm_status)
-        if self.tracking.is_final(key):
-            self.pending.discard(key)
+        if self.tracking.is_final(key) and scope is not None:
+            self.pending[scope].discard(key)
         self.events.emit("report", message_id=msg.message_id, recipient=seen.recipient)
         self.events.emit("state")
+        # A report is acknowledged whoever it belongs to: the protocol's answer to a
+        # well-formed report is a receipt, and a refused one would be retried for ever.
         return Reply(
             mm7.DeliveryReportRsp(transaction_id=msg.transaction_id, namespace=msg.namespace)
         )
 
     # --- what steps read ------------------------------------------------------
-    def final_states(self) -> dict[tuple[str, str], str]:
+    def final_states(self) -> dict[Key, str]:
         return self.tracking.final()
 
-    def all_final(self) -> bool:
-        return not self.pending
+    def all_final(self, scope: str | None = None) -> bool:
+        return not self.pending.get(self.scope if scope is None else scope)
+
+    def expected_in(self, scope: str) -> set[Key]:
+        return {k for s in self.submissions_in(scope) for k in _keys(s) if k in self.expected}
+
+    def submissions_in(self, scope: str) -> list[Submission]:
+        return [s for s in self.submissions if s.scope == scope]
+
+    def reports_in(self, scope: str) -> list[ReportSeen]:
+        return [r for r in self.reports if r.scope == scope]
+
+    def unattributable(self, since: float) -> list[ReportSeen]:
+        """Reports since ``since`` whose MessageID is no MSGID1 the SP could have made."""
+        return [r for r in self.reports if r.scope is None and r.at >= since]
 
     def unknown_reports(self) -> list[ReportSeen]:
         """Reports whose MessageID/recipient pair the SP never submitted."""
-        return [r for r in self.reports if (r.message_id, r.recipient) not in self.expected]
+        return [r for r in self.reports if r.key not in self.expected]
 
     def reports_by_host(self) -> Counter[str]:
         return Counter(r.from_host for r in self.reports)
+
+
+def _keys(submission: Submission) -> list[Key]:
+    return [(submission.msgid1, r) for r in submission.recipients]
 
 
 def _vasp_fault(msg: mm7.MM7Message, status: int) -> Reply:

@@ -33,6 +33,10 @@ _LOOP_W = 26
 # palette is indexed by a stable digest of the name (not hash(), which is
 # salted per process and would recolour the report on every run).
 _PALETTE = ("#1f5fa8", "#7a3db8", "#0f7c6c", "#a35200", "#8a1c4a", "#4b6b12", "#5a5a5a")
+# A stray message (another scenario's, answered and never counted) is drawn
+# apart: light grey, dashed, with an open arrow head, and labelled [stray].
+_STRAY_COLOUR = "#9a9a9a"
+_STRAY_DASH = ' stroke-dasharray="6 4"'
 
 
 def render_ladder(
@@ -107,7 +111,7 @@ def _colour(protocol: str) -> str:
 
 
 def _label(event: TraceEvent, t0: float) -> str:
-    # A stray message (not this scenario's) is drawn, and says so.
+    # A stray message (not this scenario's) is drawn apart, and says so in words too.
     stray = "[stray] " if event.stray else ""
     return f"{offset_ms(event, t0)}  {stray}{event.protocol} {event.summary}"
 
@@ -150,7 +154,9 @@ def _svg(events: Sequence[TraceEvent], t0: float, prefix: str) -> str:
     for n, e in enumerate(events, 1):
         y = _HEAD_H + _ROW_H * n
         x1, x2 = x_of(e.src.role), x_of(e.dst.role)
-        colour = _colour(e.protocol)
+        colour = _STRAY_COLOUR if e.stray else _colour(e.protocol)
+        dash = _STRAY_DASH if e.stray else ""
+        head_fill = "#fff" if e.stray else colour
         full = _label(e, t0)
         text = _clip(full, _LABEL_MAX)
         text_x = min(x1, x2) + 6
@@ -158,23 +164,24 @@ def _svg(events: Sequence[TraceEvent], t0: float, prefix: str) -> str:
             # A role talking to itself (two processes of one element): a loop.
             shape = (
                 f'<path d="M{x1:.1f},{y - 6} h{_LOOP_W} v10 h{-_LOOP_W + 8}" fill="none" '
-                f'stroke="{colour}" stroke-width="1.5"/>'
+                f'stroke="{colour}" stroke-width="1.5"{dash}/>'
                 f'<polygon points="{x1:.1f},{y + 4} {x1 + 8:.1f},{y} {x1 + 8:.1f},{y + 8}" '
-                f'fill="{colour}"/>'
+                f'fill="{head_fill}" stroke="{colour}"/>'
             )
             text_x = x1 + _LOOP_W + 6
         else:
             back = 8 if x2 > x1 else -8
             shape = (
                 f'<line x1="{x1:.1f}" y1="{y}" x2="{x2 - back:.1f}" y2="{y}" '
-                f'stroke="{colour}" stroke-width="1.5"/>'
+                f'stroke="{colour}" stroke-width="1.5"{dash}/>'
                 f'<polygon points="{x2:.1f},{y} {x2 - back:.1f},{y - 4} {x2 - back:.1f},{y + 4}" '
-                f'fill="{colour}"/>'
+                f'fill="{head_fill}" stroke="{colour}"/>'
             )
         width = max(width, int(text_x + len(text) * _CHAR_W + _MARGIN))
+        kind = "msg stray" if e.stray else "msg"
         body.append(
-            f'<g class="msg" id="{_e(prefix)}arrow-{n}" data-seq="{e.seq}" '
-            f'data-protocol="{_e(e.protocol)}">'
+            f'<g class="{kind}" id="{_e(prefix)}arrow-{n}" data-seq="{e.seq}" '
+            f'data-protocol="{_e(e.protocol)}" data-stray="{str(e.stray).lower()}">'
             f"<title>#{n} {_e(full)}\n{_e(str(e.src))} → {_e(str(e.dst))}</title>"
             f"{shape}"
             f'<a href="#{_e(prefix)}msg-{n}"><text x="{text_x:.1f}" y="{y - 5}" '

@@ -6,6 +6,11 @@ Feature: Report routing - delivery reports reach the issuing server, whichever s
   the SP. A report that cannot be passed on now is kept and retried until the
   expiry (PIXIT report_expiry_ms), then dead-lettered: never silently dropped.
 
+  Exactly once holds to the end of the run: after the last scenario the
+  harness keeps listening for the SUT's retry horizon (PIXIT retry_horizon_ms),
+  and a second report for a recipient, whenever it comes, fails the scenario
+  whose message it was.
+
   Background:
     Given the report-routing network from the SUT profile
 
@@ -21,6 +26,20 @@ Feature: Report routing - delivery reports reach the issuing server, whichever s
     When the SP submits 300 messages of one recipient each, spread over the farm
     Then every recipient reaches a final state at the SP exactly once
     And the MMSCs sent delivery reports to every server of the farm
+
+  @rr_dr_forward @rr_final_state
+  Scenario: A report sent again because its answer was lost reaches the SP once
+    Given the MMSCs lose the answer to each delivery report and send it again
+    When the SP submits a message to "+8613800000006"
+    Then the SP receives exactly one delivery report for that message with its MSGID1 and the state "Retrieved"
+
+  @rr_dr_any_server @rr_dr_forward @rr_final_state
+  Scenario: A report the MMSC sends again later, to another server, reaches the SP once
+    Given the MMSCs send every delivery report to MMSG server 181
+    When the SP submits a message to "+8613800000007" through MMSG server 180
+    Then the SP receives exactly one delivery report for that message with its MSGID1 and the state "Retrieved"
+    When MMSC A sends that delivery report again, unchanged, to MMSG server 180
+    Then the SP receives no further delivery report for that message
 
   @rr_dr_forward
   Scenario Outline: A report for an unknown or malformed MSGID2 gets 2005 and the server keeps serving

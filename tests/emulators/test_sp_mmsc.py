@@ -18,7 +18,7 @@ from mmsconf.emulators.codecs import mm7
 from mmsconf.emulators.mm7_http import Credentials, MM7Client
 from mmsconf.emulators.mmsc import MMSC, MmscConfig
 from mmsconf.emulators.service import Service
-from mmsconf.emulators.sp import SUBMIT_FAILED, ServiceProvider, SpConfig, Tracking
+from mmsconf.emulators.sp import SUBMIT_FAILED, Answer, ServiceProvider, SpConfig, Tracking
 from mmsconf.emulators.trace import TraceRecorder
 
 SP_HOST = "127.0.50.1"
@@ -115,7 +115,7 @@ def test_tracking_takes_the_first_final_state_and_counts_duplicates():
     assert t.duplicates() == {("m1", A1): 2}
 
 
-def test_sp_submission_to_a_dead_gateway_ends_submit_failed():
+def test_sp_submission_to_a_dead_gateway_is_not_counted_as_done():
     async def scenario() -> None:
         trace = TraceRecorder()
         sp = ServiceProvider(trace, SP_HOST)
@@ -126,11 +126,10 @@ def test_sp_submission_to_a_dead_gateway_ends_submit_failed():
         try:
             sub = await sp.submit([A1, A2], target=dead_url)
             assert sub.outcome is not None and sub.outcome.unreachable
-            assert sp.final_states() == {
-                (sub.msgid1, A1): SUBMIT_FAILED,
-                (sub.msgid1, A2): SUBMIT_FAILED,
-            }
-            assert sp.all_final()
+            # Only a decoded MM7 refusal is a final state; nobody answering is not one.
+            assert sub.answer is Answer.UNREACHABLE
+            assert sp.final_states() == {}
+            assert not sp.all_final()
             assert [e["error"] is not None for e in sp.events.of("submitted")] == [True]
         finally:
             await stopped(sp)

@@ -11,11 +11,7 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import pytest
-
 from mmsconf.fixtures.profile import shipped_profiles
-
-pytestmark = pytest.mark.slow
 
 #: Scenarios the last-two-digits baseline must fail, with the clause each breaks.
 EVENNESS = "A group message whose numbers share their last two digits spreads evenly over the farm"
