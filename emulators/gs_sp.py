@@ -14,7 +14,7 @@ the same SP with ``where_to`` overridden.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from mmsconf.emulators.codecs import dns
@@ -30,7 +30,8 @@ class Destination:
 
     url: str | None  # None: nowhere (``error`` says why)
     resolution: DnsResult | None = None  # None: no DNS asked (preset)
-    query_mark: int = 0  # the trace position when the query left (0: none)
+    #: The trace position when the SP chose: its DNS query left just after it.
+    query_mark: int = 0
     error: str | None = None
 
 
@@ -144,12 +145,13 @@ class SelectingSP(ServiceProvider):
         msgid1: Callable[[int], str],
         *,
         concurrency: int = 8,
-        between: Callable[[int], object] | None = None,
+        between: Callable[[int], Awaitable[None] | None] | None = None,
     ) -> list[Sent]:
         """``count`` one-recipient messages, ``concurrency`` at a time, in order of index.
 
-        ``between(i)``: awaited (if it returns an awaitable) before message ``i`` is
-        generated, so a caller can change the network part-way through a stream.
+        ``between(i)``: when it returns an awaitable, what is in flight lands first, then
+        it is awaited before message ``i`` is generated: a caller changes the network
+        part-way through a stream, between messages.
         """
         out: list[Sent | None] = [None] * count
         slots = asyncio.Semaphore(max(1, concurrency))
@@ -157,8 +159,7 @@ class SelectingSP(ServiceProvider):
         for i in range(count):
             if between is not None:
                 step = between(i)
-                if asyncio.iscoroutine(step):
-                    # Let what is in flight land first: the change comes between messages.
+                if step is not None:
                     await asyncio.gather(*tasks)
                     await step
             await slots.acquire()

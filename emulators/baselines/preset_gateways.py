@@ -25,7 +25,7 @@ class PresetSP(SelectingSP):
         if not self.targets:
             return Destination(None, error="no MMS gateway is configured on the SP")
         self._turn = (getattr(self, "_turn", -1) + 1) % len(self.targets)
-        return Destination(self.targets[self._turn])
+        return Destination(self.targets[self._turn], query_mark=self.trace.mark())
 
 
 class PlainDns(DnsSelector):
