@@ -100,6 +100,9 @@ class StateChange:
 
 
 class DnsSelector(DnsServer):
+    #: The ranking (a variant may bring its own).
+    table_class: type[GatewayTable] = GatewayTable
+
     def __init__(
         self,
         trace: TraceRecorder,
@@ -113,7 +116,7 @@ class DnsSelector(DnsServer):
         self.config = config or SelectorConfig()
         super().__init__(trace, host, port, role=role, zones=[self.config.zone])
         cfg = self.config
-        self.table = GatewayTable(
+        self.table = self.table_class(
             settings_of(cfg.criteria, cfg.tolerances),
             missed_limit=cfg.missed_heartbeats,
             inflight_ms=cfg.inflight,

@@ -227,13 +227,16 @@ class SelectableGateway(MMSGServer):
         self, url: str, req: mm7.SubmitReq, msgid2: str, dests: list[str]
     ) -> tuple[tuple[str, list[str]], Outcome]:
         name = url  # route() gave the MMSC's DNS name: resolve it now, before each forward
-        msgid1 = self.msgid1_of(req) or ""
+        target, why = await self.find_mmsc(name, self.msgid1_of(req) or "")
+        if target is None:
+            self.events.emit("mmsc_lookup_failed", name=name, why=why)
+            return (msgid2, dests), Outcome(f"dns:{name}", error=why)
+        return await super()._forward_to_mmsc(target, req, msgid2, dests)
+
+    async def find_mmsc(self, name: str, msgid1: str) -> tuple[str | None, str]:
+        """The MMSC's MM7 URL, asked of the DNS now (TTL 0: nothing kept); or None and why."""
         mark = self.trace.mark()
         result = await self.resolver.query(name, self.record)
         self.lookups.append(LookupSeen(msgid1, name, result, mark))
         target = mm7_url_of(result, self.record)
-        if target is None:
-            why = f"DNS gave no MMSC for {name}: {result.describe()}"
-            self.events.emit("mmsc_lookup_failed", name=name, why=why)
-            return (msgid2, dests), Outcome(f"dns:{name}", error=why)
-        return await super()._forward_to_mmsc(target, req, msgid2, dests)
+        return target, f"DNS gave no MMSC for {name}: {result.describe()}"

@@ -158,6 +158,7 @@ _WHY = {
 
 
 def _went_to(gs: GatewaySelectionDriver, name: str, clause: str, why: str) -> None:
+    gs.judge_answers(gs.last)
     snap = gs.snapshot()
     gs.fail(judge.all_to(snap, gs.last, name, clause, why))
     gs.judge_exchanges(gs.last)

@@ -12,7 +12,7 @@ Feature: Gateway selection - a stream under residual-traffic selection never ove
   Background:
     Given the gateway-selection network from the SUT profile
 
-  @gs_residual_traffic @gs_heartbeat @needs_residual_traffic
+  @gs_residual_traffic @needs_residual_traffic
   Scenario: 1,000 messages while loads change: no gateway takes one over its maximum traffic
     Given the selector ranks by "residual_traffic, delay"
     And gw-1 reports a delay of 1 ms, traffic 0 of 500

@@ -14,7 +14,7 @@ Feature: Gateway selection - failed gateways are dropped and new ones learned, t
   Background:
     Given the gateway-selection network from the SUT profile
 
-  @gs_heartbeat @gs_failover @gs_query @needs_delay
+  @gs_heartbeat @gs_failover @needs_delay
   Scenario: A gateway that stops answering heartbeats gets no more messages, and the SP changes nothing
     Given the selector ranks by "delay"
     And gw-1 reports a delay of 30 ms

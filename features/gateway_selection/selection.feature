@@ -14,6 +14,10 @@ Feature: Gateway selection - the DNS answers the gateway name with the best gate
   ties, two values being equal when floor(value / tolerance) is; the last
   tie-break is the gateway's name, ascending.
 
+  The figures are chosen so that a plausible mistake picks another gateway:
+  the lowest current traffic or throughput, the largest maximum, the lowest
+  ratio, the longest delay, the first criterion alone, the gateway's name.
+
   Each check waits until the selector has heard every gateway twice since the
   figures changed (an answer given after the change has been processed), then
   judges every message the SP sends.
@@ -34,9 +38,9 @@ Feature: Gateway selection - the DNS answers the gateway name with the best gate
   @gs_query @gs_identifier @gs_in_dns @gs_residual_traffic @needs_residual_traffic
   Scenario: By residual traffic, the gateway with the most room takes every message
     Given the selector ranks by "residual_traffic"
-    And gw-1 reports traffic 10 of 100
-    And gw-2 reports traffic 90 of 100
-    And gw-3 reports traffic 50 of 100
+    And gw-1 reports traffic 300 of 1000
+    And gw-2 reports traffic 20 of 100
+    And gw-3 reports traffic 600 of 1200
     And the selector has heard every gateway since
     When the SP sends 8 messages
     Then every message went to gw-1, the one with the largest residual traffic
