@@ -115,6 +115,8 @@ class GatewayTable:
         self.inflight_ms = inflight_ms
         self.clock = clock
         self.gateways: dict[str, Gateway] = {}
+        #: Answers forgotten as never sent (older than inflight_ms), all gateways.
+        self.forgotten = 0
         self._heap: list[tuple[tuple, int, str]] = []
         #: Called with (gateway, old state, new state) whenever a gateway goes in or out.
         self.on_change: Callable[[Gateway, State, State], None] | None = None
@@ -191,6 +193,7 @@ class GatewayTable:
         horizon = self.clock() - self.inflight_ms / 1000
         while gateway.on_the_way and gateway.on_the_way[0] < horizon:
             gateway.on_the_way.popleft()
+            self.forgotten += 1
 
     def _set_state(self, gateway: Gateway, state: State, why: str) -> None:
         old = gateway.state

@@ -332,3 +332,47 @@ def answer_names_gateway(gs: GatewaySelectionDriver, qtype: str, ttl: int) -> No
         f"TTL {ttl} at most",
         ", ".join(str(r.ttl) for r in records),
     )
+
+
+# --- the gateway under test (a vendor's, or the harness's spare) --------------------------
+
+
+@given("the gateway under test joins the selector")
+def under_test_joins(gs: GatewaySelectionDriver) -> None:
+    gs.join_under_test()
+
+
+@given("the harness's own gateways report themselves overloaded")
+def own_overloaded(gs: GatewaySelectionDriver) -> None:
+    for name in gs.gateways():
+        gs.set_figures(name, overloaded=True)
+
+
+@when(parsers.parse("the selector has sent the gateway under test {count:d} heartbeats"))
+def probed(gs: GatewaySelectionDriver, count: int) -> None:
+    gs.probed = count
+    if not gs.wait_probed(gs.under_test, count):
+        raise ClauseViolation(
+            "gs_heartbeat",
+            f"{count} heartbeats to {gs.under_test} within wait_ms = {gs.pixit.wait_ms}",
+            f"{len(gs.status_exchanges(gs.under_test))} status messages",
+        )
+
+
+@then("it answered each with a valid status document")
+def valid_status(gs: GatewaySelectionDriver) -> None:
+    name = gs.under_test
+    exchanges = gs.status_exchanges(name)
+    gs.fail(judge.status_answers(exchanges, name, gs.status_host(name), gs.probed - 1))
+
+
+@then("every message went to the gateway under test, was taken, and each forward followed a lookup")
+def steered(gs: GatewaySelectionDriver) -> None:
+    name = gs.under_test
+    gs.judge_answers(gs.last)
+    snap = gs.snapshot()
+    gs.fail(judge.all_to(snap, gs.last, name, "gs_identifier", "the only healthy gateway"))
+    gs.fail(judge.submission_problem(snap, gs.last))
+    host, mmsc = gs.mmsc()
+    gateway_host = gs.status_host(name)[0]
+    gs.fail(judge.mmsc_lookups(snap, host, mmsc, only=gateway_host))

@@ -15,7 +15,7 @@ from mmsconf.fixtures.profile import shipped_profiles
 
 pytestmark = pytest.mark.slow
 
-SCENARIOS = 17
+SCENARIOS = 19
 #: What the prior art fails, scenario -> clause; every other scenario passes. The same map
 #: is required of the embedded baseline below.
 BASELINE_FAILS = {
@@ -39,6 +39,11 @@ BASELINE_FAILS = {
     "A tie on delay and on residual throughput is broken by the third criterion": "gs_tiebreak",
     "Each forward to the MMSC follows a DNS answer for the MMSC's name": "gs_query",
     "Through unbound with TTL 0, the best gateway is chosen and a failed one dropped": "gs_delay",
+    # The gateway-role scenarios ride on the selector's heartbeats: the prior art sends none.
+    "The gateway under test answers every heartbeat with a valid status document": "gs_heartbeat",
+    "Steered to the gateway under test, each message is taken and the MMSC looked up first": (
+        "gs_heartbeat"
+    ),
 }
 
 
@@ -133,9 +138,44 @@ def test_prior_art_embedded_fails_the_same_scenarios(tmp_path: Path, vendor) -> 
     assert {n: v for n, v in got.items() if v != "passed"} == BASELINE_FAILS, got
 
 
+def test_reference_gateway_out_of_process_passes_the_gateway_role(
+    tmp_path: Path, emulate, vendor
+) -> None:
+    dns_port = listen_port("127.0.54.1", udp=True)
+    gateway_port = listen_port("127.0.42.9")
+    profile = tmp_path / "p.toml"
+    profile.write_text(
+        f"""
+[profile]
+name = "gateway-out-of-process"
+[gateway_selection.dns]
+port = {dns_port}
+[gateway_selection.vendor_gateway]
+name = "gw-v"
+address = "127.0.42.9"
+mm7_url = "http://127.0.42.9:{gateway_port}/mm7"
+status_url = "http://127.0.42.9:{gateway_port}/status"
+""",
+        encoding="utf-8",
+    )
+    gateway = emulate("gs-gateway", profile)
+    result = run(vendor, profile, tmp_path / "r")
+    got = verdicts(tmp_path / "r")
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert set(got.values()) == {"passed"} and len(got) == SCENARIOS - 3, got
+    assert gateway.stop() == 0
+    log = gateway.wait_for_line("stopped", 10)
+    # It answered heartbeats, took submissions and asked the DNS for the MMSC each time.
+    assert any("heartbeat" in line for line in log)
+    # (The other roles are not in that process: its console names them by address.)
+    forwards = sum("gw-v -> 127.0.31.1" in line and "SubmitReq" in line for line in log)
+    lookups = sum("gw-v -> 127.0.54.1" in line and "mmsc.operator" in line for line in log)
+    assert forwards >= 4 and lookups >= forwards, (forwards, lookups)
+
+
 def test_emulate_lists_the_gateway_selection_roles(vendor) -> None:
     listed = vendor.run_cli("emulate", "--list")
-    assert {"dns-selector", "dns-selector-baseline", "gs-gateways"} <= {
+    assert {"dns-selector", "dns-selector-baseline", "gs-gateway"} <= {
         line.split()[0] for line in listed.stdout.splitlines() if line.strip()
     }
 
