@@ -226,7 +226,7 @@ def test_the_pcaps_of_a_real_run_are_dissected_clean(tshark, tmp_path: Path) -> 
         assert any(s.endswith(":dns") for s in stacks), (pcap.name, stacks)
         # Nothing left undissected: every payload is DNS or HTTP (or a segment of one).
         loose = "(udp || tcp.len > 0) && !dns && !http && !tcp.reassembled_in"
-        assert tshark(pcap, *decode, "-Y", loose) == [], pcap.name
+        assert tshark(pcap, "-2", *decode, "-Y", loose) == [], pcap.name
         queries = tshark(pcap, *decode, "-Y", "dns.flags.response == 0", "-T", "fields",
                          "-e", "dns.qry.name")  # fmt: skip
         answers = tshark(pcap, *decode, "-Y", "dns.flags.response == 1")
