@@ -169,6 +169,7 @@ class _RecordedSMTP(AiosmtpdSMTP):
         self._part = part
         self._tape: _Tape | None = None
         self._refused = False
+        self._peer: Address = ("?", 0)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         name = transport.get_extra_info("peername")
@@ -183,10 +184,13 @@ class _RecordedSMTP(AiosmtpdSMTP):
             transport.write(refusal)  # type: ignore[attr-defined]
             transport.close()
             part.service.events.emit("smtp_refused", why="max_connections", peer=peer)
+            part._tell("refused", peer)
             return
         self._tape = tape
+        self._peer = peer
         part._connections.add(self)
         super().connection_made(transport)
+        part._tell("open", peer)
 
     def data_received(self, data: bytes) -> None:
         if self._refused:
@@ -207,9 +211,13 @@ class _RecordedSMTP(AiosmtpdSMTP):
             self._tape.close()
         self._part._connections.discard(self)
         super().connection_lost(error)
+        self._part._tell("closed", self._peer)
 
     async def push(self, status: str | bytes) -> None:
-        if self._tape is not None:
+        # A handler may have aborted the connection (a fault knob): what is not sent
+        # is not recorded.
+        transport = self.transport
+        if self._tape is not None and transport is not None and not transport.is_closing():
             encoding = "utf-8" if self.enable_SMTPUTF8 else "ascii"
             line = status.encode(encoding) if isinstance(status, str) else status
             self._tape.from_server(line + b"\r\n")
@@ -223,7 +231,11 @@ class SmtpServer:
     connection (aiosmtpd would require TLS first); without one, AUTH is not
     offered. Bounds: ``max_message`` bytes of DATA (552 past it),
     ``idle_timeout_ms`` between commands (then closed), ``max_connections``
-    (421 past it, an ``smtp_refused`` event), aiosmtpd's own line limits.
+    (421 past it, an ``smtp_refused`` event; read per connection, so an owner
+    may change it while serving), aiosmtpd's own line limits.
+    ``on_connection(what, peer)`` hears of each connection: "open" once its
+    session starts, "closed" when it ends, "refused" for one turned away with 421
+    (an MM4 destination counts its peers' connections so).
     """
 
     def __init__(
@@ -241,10 +253,12 @@ class SmtpServer:
         idle_timeout_ms: int = 60_000,
         max_connections: int = 100,
         describe: Callable[[bytes], str] | None = None,
+        on_connection: Callable[[str, Address], None] | None = None,
     ) -> None:
         self.service = service
         self.trace = trace
         self.handler = handler
+        self.on_connection = on_connection
         self.protocol = protocol
         # aiosmtpd's default is socket.getfqdn(): a DNS lookup per connection.
         self.hostname = hostname or f"{service.role.lower()}.mmsconf.invalid"
@@ -261,6 +275,10 @@ class SmtpServer:
     @property
     def port(self) -> int:
         return self._where.port
+
+    def _tell(self, what: str, peer: Address) -> None:
+        if self.on_connection is not None:
+            self.on_connection(what, peer)
 
     @property
     def address(self) -> Address:
