@@ -61,8 +61,10 @@ class _Tape:
         client: Address,
         describe: Callable[[bytes], str],
         max_message: int,
+        is_stray: Callable[[bytes], bool] | None = None,
     ) -> None:
         self.trace = trace
+        self.is_stray = is_stray
         self.protocol = protocol
         self.server = server
         self.client = client
@@ -129,7 +131,8 @@ class _Tape:
         # Still inside the message only when it was cut for size.
         self._in_message = not (message.endswith(_DATA_END) or message == b".\r\n")
         self._scanned = 0
-        self._record(self.client, self.server, message, self.describe(message))
+        stray = self.is_stray is not None and self.is_stray(message)
+        self._record(self.client, self.server, message, self.describe(message), stray=stray)
         return True
 
     @staticmethod
@@ -146,10 +149,17 @@ class _Tape:
         return out
 
     def _record(
-        self, src: Address, dst: Address, raw: bytes, summary: str, *, secret: bool = False
+        self,
+        src: Address,
+        dst: Address,
+        raw: bytes,
+        summary: str,
+        *,
+        secret: bool = False,
+        stray: bool = False,
     ) -> None:
         self.trace.record(
-            src, dst, self.protocol, summary, raw, listener=self.server, secret=secret
+            src, dst, self.protocol, summary, raw, listener=self.server, secret=secret, stray=stray
         )
 
 
@@ -175,7 +185,15 @@ class _RecordedSMTP(AiosmtpdSMTP):
         name = transport.get_extra_info("peername")
         peer = (name[0], name[1]) if name else ("?", 0)
         part = self._part
-        tape = _Tape(part.trace, part.protocol, part.address, peer, part.describe, part.max_message)
+        tape = _Tape(
+            part.trace,
+            part.protocol,
+            part.address,
+            peer,
+            part.describe,
+            part.max_message,
+            part.is_stray,
+        )
         if len(part._connections) >= part.max_connections:
             # RFC 5321 §3.8: a server that cannot serve now answers 421 and closes.
             self._refused = True
@@ -235,7 +253,8 @@ class SmtpServer:
     may change it while serving), aiosmtpd's own line limits.
     ``on_connection(what, peer)`` hears of each connection: "open" once its
     session starts, "closed" when it ends, "refused" for one turned away with 421
-    (an MM4 destination counts its peers' connections so).
+    (an MM4 destination counts its peers' connections so). ``is_stray(message)``
+    says whether a message (DATA) belongs to another scenario: it is recorded stray.
     """
 
     def __init__(
@@ -254,11 +273,13 @@ class SmtpServer:
         max_connections: int = 100,
         describe: Callable[[bytes], str] | None = None,
         on_connection: Callable[[str, Address], None] | None = None,
+        is_stray: Callable[[bytes], bool] | None = None,
     ) -> None:
         self.service = service
         self.trace = trace
         self.handler = handler
         self.on_connection = on_connection
+        self.is_stray = is_stray
         self.protocol = protocol
         # aiosmtpd's default is socket.getfqdn(): a DNS lookup per connection.
         self.hostname = hostname or f"{service.role.lower()}.mmsconf.invalid"

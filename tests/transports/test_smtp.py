@@ -340,3 +340,25 @@ def test_the_owner_hears_of_each_connection_and_an_aborted_reply_is_not_recorded
     assert [what for what, _ in heard] == ["open", "refused", "refused", "closed"], heard
     assert heard[0][1] == heard[-1][1]
     assert not any(b"never sent" in e.raw for e in events)
+
+
+def test_a_message_the_owner_calls_stray_is_recorded_stray(host: Callable[[], str]) -> None:
+    async def main() -> list[TraceEvent]:
+        trace = TraceRecorder()
+        service = Service("MMSC-B", host())
+        server = service.add_listener(
+            SmtpServer(service, trace, Inbox(), is_stray=lambda message: b"old-scope" in message)
+        )
+        await service.start()
+        relay = Service("MMSC-A", host())
+        client = relay.add_client(SmtpClient(relay, trace))
+        try:
+            for text in (b"Subject: old-scope\r\n\r\nx\r\n", b"Subject: mine\r\n\r\nx\r\n"):
+                assert (await client.send(*server.address, "a@x", ["b@y"], text)).ok
+        finally:
+            await relay.stop()
+            await service.stop()
+        return trace.events()
+
+    messages = [e for e in asyncio.run(main()) if e.summary.startswith("message,")]
+    assert [(b"old-scope" in e.raw, e.stray) for e in messages] == [(True, True), (False, False)]
