@@ -361,16 +361,25 @@ class SmtpSession:
     ends it (QUIT if it can).
     """
 
-    def __init__(self, smtp: aiosmtplib.SMTP, src: Address, relay: _Relay | None) -> None:
+    def __init__(
+        self,
+        smtp: aiosmtplib.SMTP,
+        src: Address,
+        relay: _Relay | None,
+        forget: Callable[[SmtpSession], None] | None = None,
+    ) -> None:
         self.smtp = smtp
         self.src = src
         self._relay = relay
+        self._forget = forget
         self.closed = False
 
     async def close(self) -> None:
         if self.closed:
             return
         self.closed = True
+        if self._forget is not None:
+            self._forget(self)  # its client need not close it again
         if self.smtp.is_connected:
             with contextlib.suppress(aiosmtplib.SMTPException, OSError, TimeoutError):
                 await self.smtp.quit()
@@ -482,7 +491,7 @@ class SmtpClient:
         else:
             name = smtp.transport.get_extra_info("sockname") if smtp.transport else None
             src = (name[0], name[1]) if name else (self.service.host, 0)
-        session = SmtpSession(smtp, src, relay)
+        session = SmtpSession(smtp, src, relay, self._sessions.discard)
         self._sessions.add(session)
         return session
 
