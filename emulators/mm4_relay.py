@@ -344,12 +344,17 @@ class MM4Relay(Service):
 
     # --- what it can tell ------------------------------------------------------------------
     def counters(self) -> RelayCounters:
-        seen: dict[int, Counters] = {}
-        per: dict[str, Counters] = {}
+        """Per message pool: named after its destination, or after itself when several
+        destinations share it (a store shared counts once)."""
+        users: dict[int, list[str]] = {}
+        stores: dict[int, StoreAndForward[Item]] = {}
         for name, store in self.stores.items():
-            if id(store) in seen:  # a store shared by several destinations counts once
-                continue
-            seen[id(store)] = per[name] = store.counters
+            users.setdefault(id(store), []).append(name)
+            stores[id(store)] = store
+        per = {
+            (names[0] if len(names) == 1 else stores[key].name): stores[key].counters
+            for key, names in users.items()
+        }
         return RelayCounters(per, self.correlated, self.uncorrelated, self.refused_inbound)
 
     def pool_sizes(self) -> dict[str, dict[str, int]]:
