@@ -10,8 +10,14 @@ port on loopback), unless the static table names both.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+
+from mmsconf.emulators.codecs import dns
+from mmsconf.emulators.dns_resolver import StubResolver
+from mmsconf.emulators.service import Service
+from mmsconf.emulators.trace import TraceRecorder
 
 Address = tuple[str, int]
 
@@ -60,3 +66,63 @@ class Router:
         if domain in self.static:
             return self._named(domain, self.static[domain], "static")
         return None
+
+
+class DnsMxLookup:
+    """``MxLookup`` over DNS: MX for the domain, then A for the best exchange (from the
+    additional section when the server gave it). Answers are kept for their TTL (at most
+    ``max_cache_s``), so a relay does not ask for every message."""
+
+    def __init__(
+        self,
+        service: Service,
+        trace: TraceRecorder,
+        server: Address,
+        *,
+        timeout_ms: int = 1000,
+        max_cache_s: float = 300.0,
+    ) -> None:
+        self.resolver = service.add_client(
+            StubResolver(service, trace, server, timeout_ms=timeout_ms, retries=1)
+        )
+        self.max_cache_s = max_cache_s
+        self._cache: dict[str, tuple[float, list[str] | None]] = {}
+
+    async def __call__(self, domain: str) -> list[str] | None:
+        now = time.monotonic()
+        cached = self._cache.get(domain)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        hosts, ttl = await self._lookup(domain)
+        if ttl > 0:
+            self._cache[domain] = (now + min(ttl, self.max_cache_s), hosts)
+        return hosts
+
+    async def _lookup(self, domain: str) -> tuple[list[str] | None, float]:
+        result = await self.resolver.query(domain, dns.MX)
+        if result.rcode == dns.NXDOMAIN:
+            return [], 0
+        if not result.ok:
+            return None, 0
+        exchanges = sorted(
+            (r.rdata.preference, dns.name_key(str(r.rdata.label))) for r in result.of_type(dns.MX)
+        )
+        if not exchanges:
+            return [], 0
+        glue = {}
+        if result.response is not None:
+            glue = {
+                dns.name_key(r.name): str(r.rdata)
+                for r in result.response.additional
+                if r.rtype == dns.A
+            }
+        hosts = []
+        for _preference, exchange in exchanges:
+            address = glue.get(exchange)
+            if address is None:
+                found = await self.resolver.query(exchange, dns.A)
+                record = found.first(dns.A) if found.ok else None
+                address = str(record.rdata) if record is not None else None
+            if address is not None:
+                hosts.append(address)
+        return hosts, float(result.ttl or 0)

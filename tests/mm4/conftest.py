@@ -23,8 +23,10 @@ import pytest
 from mmsconf.emulators import mm4_ids
 from mmsconf.emulators.codecs import mm4
 from mmsconf.emulators.mm4_destination import DestinationConfig, DestinationMmsc
+from mmsconf.emulators.mm4_mx import MxDns
 from mmsconf.emulators.mm4_originator import Originator, OriginatorConfig
 from mmsconf.emulators.mm4_relay import MM4Relay, RelayConfig
+from mmsconf.emulators.mm4_routing import DnsMxLookup, Router
 from mmsconf.emulators.mm4_subpool import PoolLimits
 from mmsconf.emulators.ports import listen_port
 from mmsconf.emulators.retry import RetryPolicy
@@ -50,6 +52,7 @@ class Net:
     trace: TraceRecorder
     relay: MM4Relay
     core: Originator
+    dns: MxDns | None
     destinations: dict[str, DestinationMmsc]
     tag: str
     numbers: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -97,8 +100,13 @@ async def build(
     relay_class: type[MM4Relay] = MM4Relay,
     limits: PoolLimits = LIMITS,
     retry: RetryPolicy = RETRY,
+    *,
+    mx: dict[str, int] | None = None,
+    static: str = "BCD",
     **relay_kw: Any,
 ) -> AsyncIterator[Net]:
+    """``mx``: serve MX records for these destinations (name -> host index 2..4) from a
+    DNS at host 53 and route by them; ``static``: the destinations in the static table."""
     prefix, base = _block().rsplit(".", 1)
 
     def host(i: int) -> str:
@@ -119,6 +127,11 @@ async def build(
         for name, h in dest_hosts.items()
     }
     core = Originator(trace, host(1), port, OriginatorConfig(SOURCE, relay_address))
+    dns_server = None
+    if mx is not None:
+        dns_port = listen_port(host(11), udp=True)
+        dns_server = MxDns(trace, host(11), dns_port, {DOMAINS[n]: host(i) for n, i in mx.items()})
+    static_routes = {DOMAINS[n]: (h, port) for n, h in dest_hosts.items() if n in static}
     relay = relay_class(
         trace,
         host(10),
@@ -126,7 +139,7 @@ async def build(
         RelayConfig(
             domain=SOURCE,
             core=(host(1), port),
-            static_routes={DOMAINS[n]: (h, port) for n, h in dest_hosts.items()},
+            static_routes=static_routes,
             peers=tuple(DOMAINS.values()),
             limits=limits,
             retry=retry,
@@ -134,12 +147,20 @@ async def build(
             **relay_kw,
         ),
     )
+    if dns_server is not None:
+        lookup = DnsMxLookup(relay, trace, dns_server.address)
+        local = {SOURCE: (host(1), port)}
+        relay.router = Router(static_routes, smtp_port=port, local=local, mx=lookup)
     started = []
     try:
+        if dns_server is not None:
+            await dns_server.start()
+            started.append(dns_server)
         for service in (*destinations.values(), core, relay):
             await service.start()
             started.append(service)
-        yield Net(trace, relay, core, destinations, f"t{_WORKER:04d}{next(_hosts) % 1000:03d}")
+        tag = f"t{_WORKER:04d}{next(_hosts) % 1000:03d}"
+        yield Net(trace, relay, core, dns_server, destinations, tag)
     finally:
         for service in reversed(started):
             await service.stop()
