@@ -242,6 +242,8 @@ class SubPool:
         now = time.monotonic()
         period = self.limits.keepalive_ms / 1000
         for connection in [c for c in self._idle if now - c.last_used >= period]:
+            if connection not in self._idle:
+                continue  # taken for a message while an earlier one answered its NOOP
             self._idle.remove(connection)
             self._busy.add(connection)
             try:

@@ -37,7 +37,9 @@ _hosts = itertools.count(1)
 SOURCE = mm4.mms_domain(1, 1)
 DOMAINS = {"B": mm4.mms_domain(2, 1), "C": mm4.mms_domain(3, 1), "D": mm4.mms_domain(4, 1)}
 LIMITS = PoolLimits(min=2, max=4, keepalive_ms=500, reconnect_initial_ms=20, reconnect_max_ms=100)
-RETRY = RetryPolicy(initial_ms=20, max_ms=100, expiry_ms=1500)
+RETRY = RetryPolicy(initial_ms=20, max_ms=100, expiry_ms=15_000)
+#: For the tests that wait for the expiry.
+SHORT_EXPIRY = RetryPolicy(initial_ms=20, max_ms=100, expiry_ms=1500)
 WAIT_MS = 10_000
 
 
@@ -169,3 +171,8 @@ async def build(
 @pytest.fixture
 def mm4net() -> Callable[..., Any]:
     return build
+
+
+@pytest.fixture
+def short_expiry() -> RetryPolicy:
+    return SHORT_EXPIRY

@@ -101,9 +101,11 @@ def test_a_destination_down_for_a_while_gets_its_messages_when_it_comes_back(mm4
     asyncio.run(main())
 
 
-def test_a_destination_down_past_the_expiry_dead_letters_and_reports(mm4net: Any) -> None:
+def test_a_destination_down_past_the_expiry_dead_letters_and_reports(
+    mm4net: Any, short_expiry: Any
+) -> None:
     async def main() -> None:
-        async with mm4net() as net:
+        async with mm4net(retry=short_expiry) as net:
             d = net.destinations["D"]
             await d.go_down()
             messages = net.spread(12)
