@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,6 +81,7 @@ class Arrival:
     peer: Address
     scope: str | None  # the scenario tag in its message id
     deviations: tuple[mm4.Deviation, ...] = ()
+    at: float = field(default_factory=time.monotonic)
 
     @property
     def message_id(self) -> str:
