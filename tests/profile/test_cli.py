@@ -154,4 +154,6 @@ def test_profiles_lists_the_shipped_ones(cli) -> None:
         "reference.toml",
         "baseline-report-routing.toml",
         "example-external-mmsg.toml",
+        "baseline-mm4-pool.toml",
+        "example-external-mm4-relay.toml",
     }
