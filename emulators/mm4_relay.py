@@ -18,7 +18,7 @@ Nothing accepted is lost: per destination and in total, ``accepted ==
 delivered + queued + dead_lettered`` at any moment (``counters``).
 
 The structure is a set of small hooks (``store_for``, ``make_pool``,
-``connection_for``, ``after_send``) so that the prior-art baseline and the
+``connection_for``, ``after_send``, ``outcome``, ``take``) so that the prior-art baseline and the
 test-only broken relays each override one.
 """
 
@@ -292,6 +292,7 @@ class MM4Relay(Service):
             connection, item.sender, item.recipients, item.raw
         )
         await self.after_send(item.destination, connection, healthy)
+        attempt = self.outcome(attempt, healthy)
         if attempt is Attempt.DELIVERED:
             key = (item.message.transaction_id, item.message.message_id)
             if key not in self.sent:
@@ -300,6 +301,11 @@ class MM4Relay(Service):
             if refused:
                 self.events.emit("recipients_refused", refused=refused)
         return attempt, error
+
+    def outcome(self, attempt: Attempt, healthy: bool) -> Attempt:
+        """What an attempt means for the message (hook): a connection lost mid-way is
+        AGAIN, retried on another connection of the sub-pool."""
+        return attempt
 
     async def connection_for(self, destination: str, timeout_s: float) -> Connection | None:
         """A connection of the destination's sub-pool (hook)."""
