@@ -141,11 +141,14 @@ class DeadLettersUnreported(MM4Relay):
         return None
 
 
+#: The scenario of a connection cut during DATA.
+_CUT = "mp_sub_pool and not mp_message_pool and not mp_bounded"
+
 #: relay name -> (its class, the clause it breaks, the --tags expression of its scenarios);
 #: class None: registered elsewhere (the prior art).
 MUTANTS: dict[str, tuple[type[MM4Relay] | None, str, str]] = {
     "mutant-pool-max-ignored": (PoolMaxIgnored, "mp_sub_pool", "mp_sub_pool and mp_bounded"),
-    "mutant-broken-not-replaced": (BrokenNotReplaced, "mp_sub_pool", "mp_sub_pool"),
+    "mutant-broken-not-replaced": (BrokenNotReplaced, "mp_sub_pool", _CUT),
     "mutant-one-message-pool": (
         OneMessagePool,
         "mp_message_pool",
@@ -158,7 +161,7 @@ MUTANTS: dict[str, tuple[type[MM4Relay] | None, str, str]] = {
         "mp_bounded",
         "mp_bounded and mp_sub_pool",
     ),
-    "mutant-no-retry-after-cut": (NoRetryAfterCut, "mp_sub_pool", "mp_sub_pool"),
+    "mutant-no-retry-after-cut": (NoRetryAfterCut, "mp_sub_pool", _CUT),
     "mutant-swallows-forward-res": (
         SwallowsForwardRes,
         "mp_message_pool",
