@@ -71,7 +71,8 @@ class Router:
 class DnsMxLookup:
     """``MxLookup`` over DNS: MX for the domain, then A for the best exchange (from the
     additional section when the server gave it). Answers are kept for their TTL (at most
-    ``max_cache_s``), so a relay does not ask for every message."""
+    ``max_cache_s``), so a relay does not ask for every message; no answer at all (the
+    DNS down) is kept ``negative_s``, so messages are not held up asking again each."""
 
     def __init__(
         self,
@@ -81,11 +82,13 @@ class DnsMxLookup:
         *,
         timeout_ms: int = 1000,
         max_cache_s: float = 300.0,
+        negative_s: float = 1.0,
     ) -> None:
         self.resolver = service.add_client(
             StubResolver(service, trace, server, timeout_ms=timeout_ms, retries=1)
         )
         self.max_cache_s = max_cache_s
+        self.negative_s = negative_s
         self._cache: dict[str, tuple[float, list[str] | None]] = {}
 
     async def __call__(self, domain: str) -> list[str] | None:
@@ -94,6 +97,8 @@ class DnsMxLookup:
         if cached is not None and cached[0] > now:
             return cached[1]
         hosts, ttl = await self._lookup(domain)
+        if hosts is None:
+            ttl = self.negative_s
         if ttl > 0:
             self._cache[domain] = (now + min(ttl, self.max_cache_s), hosts)
         return hosts

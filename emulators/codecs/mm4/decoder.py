@@ -163,6 +163,11 @@ def _address_texts(name: str, value: str) -> list[str]:
     """The addr-specs of an address list (display names dropped)."""
     if "\0" in value:
         raise MM4Error(name, "NUL in an address list")
+    if not any(c in value for c in '"<>()\\;:'):
+        # Bare addr-specs, as MM4 writes them: no display names or comments to parse.
+        texts = [t.strip() for t in value.split(",")]
+        if all(texts):
+            return texts
     pairs = getaddresses([value])
     texts = [addr for _display, addr in pairs]
     if not texts or any(not t for t in texts):
