@@ -335,7 +335,8 @@ class MM4Relay(Service):
                 sender=recipient,
                 to=(message.sender,),
                 date=date,
-                mm_status=self.config.failure_status,
+                # A destination that refused it for good rejected it; else it expired.
+                mm_status="Rejected" if why.startswith("refused") else self.config.failure_status,
                 status_text=f"not delivered by the relay: {why}"[:200],
             )
             copy = Item(

@@ -172,7 +172,7 @@ def _decode_or_error(raw: bytes, config: mm4.CodecConfig) -> mm4.Decoded | None:
     except mm4.MM4Error as err:
         assert err.field.strip() and err.reason.strip(), err
         reply = err.smtp_reply
-        assert reply.startswith("554 5.6.0 ") and "\r" not in reply and "\n" not in reply
+        assert reply.startswith("554 5.6.0 ") and reply.isascii() and reply.isprintable()
         return None
     assert all(d.code in mm4.DEVIATION_CODES for d in decoded.deviations), decoded.deviations
     return decoded

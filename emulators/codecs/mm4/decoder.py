@@ -185,7 +185,7 @@ def _split(raw: bytes, reader_lenient: bool, deviations: list[Deviation]) -> tup
     if bare >= 0 and (head_end < 0 or bare < head_end) and raw[bare - 1 : bare] != b"\r":
         head_end = -1  # the header block ends at a bare LF: handled as bare LF below
     if _BARE_LF.search(raw, 0, len(raw) if head_end < 0 else head_end + 4):
-        detail = "a line ends in LF alone (RFC 5322 §2.1 wants CRLF)"
+        detail = "a line ends in LF alone (RFC 5322 section 2.1 wants CRLF)"
         if not reader_lenient:
             raise MM4Error("message", detail)
         deviations.append(Deviation("bare-lf", "message", detail))

@@ -74,8 +74,10 @@ class MM4Error(Exception):
 
     @property
     def smtp_reply(self) -> str:
-        """554 5.6.0 (RFC 3463: media error) naming the field, one line, no echo of input."""
+        """554 5.6.0 (RFC 3463: media error) naming the field: one line of printable ASCII
+        (an SMTP reply is ASCII), at most 400 characters of text."""
         text = " ".join(f"MM4 {self.field}: {self.reason}".split())
+        text = "".join(c if " " <= c <= "~" else "?" for c in text)
         return f"554 5.6.0 {text[:400]}"
 
 
