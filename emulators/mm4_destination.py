@@ -11,8 +11,9 @@ recipient of a domain it does not serve gets 550 5.1.2. Where the answers go
 table is.
 
 Knobs a scenario turns: ``faults.slow_ms`` (each command answered that much
-later), ``faults.status`` (MAIL answered with that code, e.g. 451: a
-temporary failure), ``drop_next`` (the connection is cut at the end of the
+later), ``pause``/``resume`` (every command waits until resumed),
+``faults.status`` (MAIL answered with that code, e.g. 451: a temporary
+failure), ``drop_next`` (the connection is cut at the end of the
 next n DATA, before any answer: the message is not taken), the SMTP part's
 ``max_connections`` (421 past it), and ``go_down``/``come_up``. Connections are
 counted where the relay cannot fudge them: here (open now, peak, total, and
@@ -191,6 +192,7 @@ class DestinationMmsc(Service):
         )
         self.scope: str | None = None
         self.drop_next = 0
+        self._open_gate: asyncio.Event | None = None  # set while paused
         self.connections: dict[int, Connection] = {}
         self._by_peer: dict[Address, int] = {}
         self.open_now = 0
@@ -205,13 +207,26 @@ class DestinationMmsc(Service):
     def reset_knobs(self) -> None:
         self.faults.reset()
         self.drop_next = 0
+        self.resume()
         self.smtp.max_connections = self.config.max_connections
 
     def reset_peak(self) -> None:
         """The peak counts from now (a scenario's own peak)."""
         self.peak = self.open_now
 
+    def pause(self) -> None:
+        """Every command waits (unanswered) until ``resume``: a destination stalled."""
+        self._open_gate = asyncio.Event()
+
+    def resume(self) -> None:
+        if self._open_gate is not None:
+            self._open_gate.set()
+            self._open_gate = None
+
     async def _slow(self) -> None:
+        gate = self._open_gate
+        if gate is not None:
+            await gate.wait()
         if self.faults.slow_ms:
             # The fault knob whose purpose is the delay: the one allowed sleep.
             await asyncio.sleep(self.faults.slow_ms / 1000)

@@ -11,6 +11,9 @@ they are established in advance ([0049]). Here that is:
   first served) for one to come back;
 - idle connections are kept alive with NOOP every ``keepalive_ms``; one that
   fails it, or that its peer closed, is dropped and replaced;
+- while connects fail (a destination down, or refusing past its cap) messages
+  do not each try to connect: they wait for a connection, and the pool alone
+  probes the destination with backoff;
 - ``on_up`` is called when a connection succeeds after connects had failed
   (the destination came back: the relay retries what it holds at once).
 
@@ -143,11 +146,14 @@ class SubPool:
                 self._busy.add(connection)
                 return connection
             await self._drop(connection)
-        if self.size < self.limits.max:
+        if self.size < self.limits.max and not self._failing:
             connection = await self._open()
             if connection is not None:
                 self._busy.add(connection)
             return connection
+        # All in use, or the destination refuses connections: wait for one to come back,
+        # or for the pool's own reconnect to succeed (messages do not each hammer a
+        # destination that is down: the pool probes it, with backoff).
         waiter: asyncio.Future[Connection] = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
         try:
@@ -191,6 +197,7 @@ class SubPool:
         except (OSError, TimeoutError, aiosmtplib.SMTPException) as err:
             self.counters.failed_connects += 1
             self._failing = True
+            self._wake.set()  # the pool's own reconnect takes over from here
             self.service.events.emit("pool_connect_failed", pool=self.name, error=str(err))
             return None
         finally:
@@ -222,7 +229,8 @@ class SubPool:
             for connection in [c for c in self._idle if not c.alive]:
                 await self._drop(connection)
             wait_s = self.limits.keepalive_ms / 1000
-            if self.size < self.limits.min:
+            probing = self._failing and self.waiting > 0 and self.size < self.limits.max
+            if self.size < self.limits.min or probing:
                 connection = await self._open()
                 if connection is None:
                     wait_s = self._reconnect_ms / 1000
