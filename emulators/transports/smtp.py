@@ -61,8 +61,10 @@ class _Tape:
         client: Address,
         describe: Callable[[bytes], str],
         max_message: int,
+        is_stray: Callable[[bytes], bool] | None = None,
     ) -> None:
         self.trace = trace
+        self.is_stray = is_stray
         self.protocol = protocol
         self.server = server
         self.client = client
@@ -129,7 +131,8 @@ class _Tape:
         # Still inside the message only when it was cut for size.
         self._in_message = not (message.endswith(_DATA_END) or message == b".\r\n")
         self._scanned = 0
-        self._record(self.client, self.server, message, self.describe(message))
+        stray = self.is_stray is not None and self.is_stray(message)
+        self._record(self.client, self.server, message, self.describe(message), stray=stray)
         return True
 
     @staticmethod
@@ -146,10 +149,17 @@ class _Tape:
         return out
 
     def _record(
-        self, src: Address, dst: Address, raw: bytes, summary: str, *, secret: bool = False
+        self,
+        src: Address,
+        dst: Address,
+        raw: bytes,
+        summary: str,
+        *,
+        secret: bool = False,
+        stray: bool = False,
     ) -> None:
         self.trace.record(
-            src, dst, self.protocol, summary, raw, listener=self.server, secret=secret
+            src, dst, self.protocol, summary, raw, listener=self.server, secret=secret, stray=stray
         )
 
 
@@ -169,12 +179,21 @@ class _RecordedSMTP(AiosmtpdSMTP):
         self._part = part
         self._tape: _Tape | None = None
         self._refused = False
+        self._peer: Address = ("?", 0)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         name = transport.get_extra_info("peername")
         peer = (name[0], name[1]) if name else ("?", 0)
         part = self._part
-        tape = _Tape(part.trace, part.protocol, part.address, peer, part.describe, part.max_message)
+        tape = _Tape(
+            part.trace,
+            part.protocol,
+            part.address,
+            peer,
+            part.describe,
+            part.max_message,
+            part.is_stray,
+        )
         if len(part._connections) >= part.max_connections:
             # RFC 5321 §3.8: a server that cannot serve now answers 421 and closes.
             self._refused = True
@@ -183,10 +202,13 @@ class _RecordedSMTP(AiosmtpdSMTP):
             transport.write(refusal)  # type: ignore[attr-defined]
             transport.close()
             part.service.events.emit("smtp_refused", why="max_connections", peer=peer)
+            part._tell("refused", peer)
             return
         self._tape = tape
+        self._peer = peer
         part._connections.add(self)
         super().connection_made(transport)
+        part._tell("open", peer)
 
     def data_received(self, data: bytes) -> None:
         if self._refused:
@@ -207,9 +229,13 @@ class _RecordedSMTP(AiosmtpdSMTP):
             self._tape.close()
         self._part._connections.discard(self)
         super().connection_lost(error)
+        self._part._tell("closed", self._peer)
 
     async def push(self, status: str | bytes) -> None:
-        if self._tape is not None:
+        # A handler may have aborted the connection (a fault knob): what is not sent
+        # is not recorded.
+        transport = self.transport
+        if self._tape is not None and transport is not None and not transport.is_closing():
             encoding = "utf-8" if self.enable_SMTPUTF8 else "ascii"
             line = status.encode(encoding) if isinstance(status, str) else status
             self._tape.from_server(line + b"\r\n")
@@ -223,7 +249,12 @@ class SmtpServer:
     connection (aiosmtpd would require TLS first); without one, AUTH is not
     offered. Bounds: ``max_message`` bytes of DATA (552 past it),
     ``idle_timeout_ms`` between commands (then closed), ``max_connections``
-    (421 past it, an ``smtp_refused`` event), aiosmtpd's own line limits.
+    (421 past it, an ``smtp_refused`` event; read per connection, so an owner
+    may change it while serving), aiosmtpd's own line limits.
+    ``on_connection(what, peer)`` hears of each connection: "open" once its
+    session starts, "closed" when it ends, "refused" for one turned away with 421
+    (an MM4 destination counts its peers' connections so). ``is_stray(message)``
+    says whether a message (DATA) belongs to another scenario: it is recorded stray.
     """
 
     def __init__(
@@ -241,10 +272,14 @@ class SmtpServer:
         idle_timeout_ms: int = 60_000,
         max_connections: int = 100,
         describe: Callable[[bytes], str] | None = None,
+        on_connection: Callable[[str, Address], None] | None = None,
+        is_stray: Callable[[bytes], bool] | None = None,
     ) -> None:
         self.service = service
         self.trace = trace
         self.handler = handler
+        self.on_connection = on_connection
+        self.is_stray = is_stray
         self.protocol = protocol
         # aiosmtpd's default is socket.getfqdn(): a DNS lookup per connection.
         self.hostname = hostname or f"{service.role.lower()}.mmsconf.invalid"
@@ -261,6 +296,10 @@ class SmtpServer:
     @property
     def port(self) -> int:
         return self._where.port
+
+    def _tell(self, what: str, peer: Address) -> None:
+        if self.on_connection is not None:
+            self.on_connection(what, peer)
 
     @property
     def address(self) -> Address:
@@ -322,16 +361,25 @@ class SmtpSession:
     ends it (QUIT if it can).
     """
 
-    def __init__(self, smtp: aiosmtplib.SMTP, src: Address, relay: _Relay | None) -> None:
+    def __init__(
+        self,
+        smtp: aiosmtplib.SMTP,
+        src: Address,
+        relay: _Relay | None,
+        forget: Callable[[SmtpSession], None] | None = None,
+    ) -> None:
         self.smtp = smtp
         self.src = src
         self._relay = relay
+        self._forget = forget
         self.closed = False
 
     async def close(self) -> None:
         if self.closed:
             return
         self.closed = True
+        if self._forget is not None:
+            self._forget(self)  # its client need not close it again
         if self.smtp.is_connected:
             with contextlib.suppress(aiosmtplib.SMTPException, OSError, TimeoutError):
                 await self.smtp.quit()
@@ -443,7 +491,7 @@ class SmtpClient:
         else:
             name = smtp.transport.get_extra_info("sockname") if smtp.transport else None
             src = (name[0], name[1]) if name else (self.service.host, 0)
-        session = SmtpSession(smtp, src, relay)
+        session = SmtpSession(smtp, src, relay, self._sessions.discard)
         self._sessions.add(session)
         return session
 

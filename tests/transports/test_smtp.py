@@ -290,3 +290,75 @@ def test_a_recorded_dialogue_makes_a_pcap_tshark_reads_as_smtp(
     assert commands == ["EHLO", "MAIL", "RCPT", "DATA", "QUIT"]
     codes = fields("-Y", "smtp.response.code", "-T", "fields", "-e", "smtp.response.code")
     assert codes[0].split(",")[0] == "220"
+
+
+def test_the_owner_hears_of_each_connection_and_an_aborted_reply_is_not_recorded(
+    host: Callable[[], str],
+) -> None:
+    """``on_connection`` says open/closed/refused per peer; a handler that aborts the
+    connection instead of answering leaves no reply in the trace (none was sent)."""
+
+    class Dropper(Inbox):
+        async def handle_DATA(self, server, session, envelope) -> str:
+            server.transport.abort()
+            return "250 2.0.0 never sent"
+
+    async def main() -> tuple[list[tuple[str, tuple[str, int]]], list[TraceEvent]]:
+        trace = TraceRecorder()
+        heard: list[tuple[str, tuple[str, int]]] = []
+        service = Service("MMSC-B", host())
+        server = service.add_listener(
+            SmtpServer(
+                service,
+                trace,
+                Dropper(),
+                protocol="MM4",
+                max_connections=1,
+                on_connection=lambda what, peer: heard.append((what, peer)),
+            )
+        )
+        await service.start()
+        relay = Service("MMSC-A", host())
+        client = relay.add_client(SmtpClient(relay, trace, timeout_ms=WAIT_S * 1000))
+        try:
+            first = await client.connect(*server.address)
+            _, writer = await asyncio.open_connection(*server.address)  # over the cap: 421
+            result = await client.send(*server.address, "a@x", ["b@y"], MESSAGE)
+            assert not result.ok  # refused at the greeting, too
+            await first.smtp.ehlo()
+            with pytest.raises(Exception):  # noqa: B017 - whatever aiosmtplib raises on a drop
+                await first.smtp.sendmail("a@x", ["b@y"], MESSAGE)
+            await first.close()
+            writer.close()
+            await service.events.wait_for(lambda _l: len(heard) >= 4, WAIT_S * 1000, "closes")
+        finally:
+            await relay.stop()
+            await service.stop()
+        return heard, trace.events()
+
+    heard, events = asyncio.run(main())
+    assert [what for what, _ in heard] == ["open", "refused", "refused", "closed"], heard
+    assert heard[0][1] == heard[-1][1]
+    assert not any(b"never sent" in e.raw for e in events)
+
+
+def test_a_message_the_owner_calls_stray_is_recorded_stray(host: Callable[[], str]) -> None:
+    async def main() -> list[TraceEvent]:
+        trace = TraceRecorder()
+        service = Service("MMSC-B", host())
+        server = service.add_listener(
+            SmtpServer(service, trace, Inbox(), is_stray=lambda message: b"old-scope" in message)
+        )
+        await service.start()
+        relay = Service("MMSC-A", host())
+        client = relay.add_client(SmtpClient(relay, trace))
+        try:
+            for text in (b"Subject: old-scope\r\n\r\nx\r\n", b"Subject: mine\r\n\r\nx\r\n"):
+                assert (await client.send(*server.address, "a@x", ["b@y"], text)).ok
+        finally:
+            await relay.stop()
+            await service.stop()
+        return trace.events()
+
+    messages = [e for e in asyncio.run(main()) if e.summary.startswith("message,")]
+    assert [(b"old-scope" in e.raw, e.stray) for e in messages] == [(True, True), (False, False)]
