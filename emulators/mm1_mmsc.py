@@ -23,7 +23,9 @@ Knobs (``Mm1Knobs``), as scenarios fail an MMSC:
 * ``status``: every request answered with this HTTP status (a 5xx); nothing stored.
 * ``slow_ms``: every answer delayed this long (a submission is stored first).
 * ``close_mid_request``: the next N submissions are stored, then their
-  connection closed before the answer (the answer lost mid-request).
+  connection closed before the answer (the answer lost mid-request); the
+  store's ``close_next_mid_request`` does the same for whichever MMSC of
+  the cluster takes the next submission.
 """
 
 from __future__ import annotations
@@ -68,6 +70,16 @@ class MessageStore:
         self.by_tid: dict[str, Stored] = {}
         self.messages: list[Stored] = []
         self._ids = itertools.count(1)
+        #: A cluster-wide knob: the next N submissions, whichever MMSC takes them, are
+        #: stored and their connection closed before the answer.
+        self.close_next_mid_request = 0
+
+    def take_mid_request_close(self) -> bool:
+        """Whether the submission being taken is one the cluster knob closes mid-request."""
+        if self.close_next_mid_request > 0:
+            self.close_next_mid_request -= 1
+            return True
+        return False
 
     def accept(self, req: mm1.SendReq, mmsc: str, scope: str | None) -> tuple[Stored, bool]:
         """(the stored message, whether it is new): a known transaction id is not stored again."""
@@ -237,8 +249,8 @@ class Mm1Mmsc(Service):
                 stray=stray,
             )
         stored, new = self.store.accept(req, self.name, scope)
-        if knobs.close_mid_request > 0:
-            knobs.close_mid_request -= 1
+        if knobs.close_mid_request > 0 or self.store.take_mid_request_close():
+            knobs.close_mid_request = max(knobs.close_mid_request - 1, 0)
             self._note(seen(False, "closed mid-request" + ("" if new else " (a duplicate)")))
             said = f"{read.summary}: stored as {stored.message_id}, closed before the answer"
             return HttpAnswer(0, request_summary=said, drop=True, stray=stray)

@@ -50,9 +50,9 @@ def dns_held(dr: DisasterRecoveryDriver, mmsconf_note) -> None:
     )
 
 
-@given(parsers.parse("MMSC {name} will close the connection in the middle of the next submission"))
-def mid_request(dr: DisasterRecoveryDriver, name: str) -> None:
-    dr.fail(name, "close mid-request", count=1)
+@given("the MMSC taking the next submission will close the connection in the middle of it")
+def mid_request(dr: DisasterRecoveryDriver) -> None:
+    dr.close_next_mid_request()
 
 
 @given(parsers.parse("MMSC {name} has failed and the router's probes have detected it"))
@@ -147,6 +147,11 @@ def still_held(dr: DisasterRecoveryDriver, mmsconf_note) -> None:
 @then(parsers.parse("MMSC {name} takes submissions again, none before it passed detection"))
 def rejoins(dr: DisasterRecoveryDriver, name: str) -> None:
     dr.rejoins(name)
+
+
+@then("an MMSC stored the submission and closed the connection before its answer")
+def closed_mid_request(dr: DisasterRecoveryDriver, mmsconf_note) -> None:
+    mmsconf_note(dr.closed_mid_request())
 
 
 @then("each submission gets an m-send-conf with an error status, none hangs")
