@@ -2,8 +2,8 @@
 
 Not ``mmsc.py``: that is the MM7 side the report-routing area drives. This
 one is what handsets reach (through a WAP gateway, or an MMS router): POST
-an m-send-req, get an m-send-conf; GET or HEAD any path, get 200 while the
-MMSC is well (the health probe an MMS router sends).
+an m-send-req to its MM1 URL, get an m-send-conf; GET or HEAD that URL, get
+200 while the MMSC is well (the health probe an MMS router sends).
 
 The MMSCs of one operator share a message store (``MessageStore``), as a
 redundant MMSC cluster does: a submission is accepted once per transaction
@@ -169,7 +169,8 @@ class Mm1Mmsc(Service):
         self.http = self.add_listener(
             HttpServer(self, trace, HttpLimits(max_connections=max_connections))
         )
-        self.http.mount("/", self._handle, methods=("GET", "HEAD", "POST"), protocol="MM1")
+        # The MM1 URL takes submissions (POST) and health probes (GET, HEAD).
+        self.http.mount(path, self._handle, methods=("GET", "HEAD", "POST"), protocol="MM1")
 
     @property
     def url(self) -> str:
