@@ -255,9 +255,12 @@ class Mm1Mmsc(Service):
             self._note(seen(False, "closed mid-request" + ("" if new else " (a duplicate)")))
             said = f"{read.summary}: stored as {stored.message_id}, closed before the answer"
             return HttpAnswer(0, request_summary=said, drop=True, stray=stray)
-        if knobs.slow_ms:
-            await asyncio.sleep(knobs.slow_ms / 1000)  # the fault is the delay
+        slow = knobs.slow_ms
+        if slow:
+            await asyncio.sleep(slow / 1000)  # the fault is the delay
         how = "accepted" if new else f"duplicate of {stored.mmsc}'s {stored.message_id}"
+        if slow:
+            how += f", answered {slow} ms late"
         self._note(seen(True, how))
         conf = mm1.SendConf(tid, mm1.Status.OK, message_id=stored.message_id)
         said = read.summary if new else f"{read.summary} (already stored: {stored.message_id})"
