@@ -10,7 +10,6 @@ from collections import Counter
 from pytest_bdd import given, parsers, then, when
 
 from mmsconf.fixtures.areas.disaster_recovery.driver import DisasterRecoveryDriver
-from mmsconf.fixtures.verdicts import HarnessError
 
 # How a scenario fails an MMSC (the feature file's words -> the network's knob).
 _HOW = {
@@ -65,16 +64,20 @@ def failed_and_detected(dr: DisasterRecoveryDriver, name: str) -> None:
 # --- When -------------------------------------------------------------------------------
 
 
-@when(parsers.parse("MMSC {name} {how}"))
+# Only these phrasings: a looser "MMSC {name} {how}" would swallow other areas' MMSC steps.
+_FAILING = "|".join(sorted(_HOW, key=len, reverse=True))
+
+
+@when(parsers.re(rf"MMSC (?P<name>\w+) (?P<how>{_FAILING})"))
 def mmsc_fails(dr: DisasterRecoveryDriver, name: str, how: str) -> None:
     """how: fails | goes dead | refuses connections | answers 503 | is slower than the
-    router waits | recovers"""
-    if how == "recovers":
-        dr.recover(name)
-        return
-    if how not in _HOW:
-        raise HarnessError(f"unknown failure {how!r}; known: {sorted(_HOW)} or 'recovers'")
+    router waits"""
     dr.fail(name, _HOW[how])
+
+
+@when(parsers.re(r"MMSC (?P<name>\w+) recovers"))
+def mmsc_recovers(dr: DisasterRecoveryDriver, name: str) -> None:
+    dr.recover(name)
 
 
 @when("every MMSC fails")
