@@ -63,6 +63,21 @@ class NeverRejoins(MmsRouter):
         super().note_probe(health, passed)
 
 
+class LateDetection(MmsRouter):
+    """Takes an MMSC out only after three more failed probes than its PIXIT says."""
+
+    def note_probe(self, health: Health, passed: bool) -> None:
+        if (
+            not passed
+            and health.healthy
+            and health.failures + 1 < (self.config.failure_threshold + 3)
+        ):
+            health.probes += 1
+            health.failures, health.passes = health.failures + 1, 0
+            return
+        super().note_probe(health, passed)
+
+
 class DomainToMmscB(MmsDomainDns):
     """The operator's DNS answers the MMS domain with MMSC B's address, not the router's."""
 
@@ -95,6 +110,9 @@ _register(
 _register("mutant-no-retry", "dr_no_failed_submit", NoRetry.__doc__, router_class=NoRetry)
 _register(
     "mutant-never-rejoins", "dr_forward_healthy", NeverRejoins.__doc__, router_class=NeverRejoins
+)
+_register(
+    "mutant-late-detection", "dr_forward_healthy", LateDetection.__doc__, router_class=LateDetection
 )
 _register(
     "mutant-domain-to-mmsc-b", "dr_dns_router", DomainToMmscB.__doc__, dns_class=DomainToMmscB

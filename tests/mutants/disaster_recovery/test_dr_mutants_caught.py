@@ -28,6 +28,7 @@ CAUGHT_BY = {
     "mutant-drops-when-none-healthy": "With every MMSC down each submission gets an MM1 error",
     "mutant-no-retry": "MMSC A fails while the resolver and the WAP gateway hold",
     "mutant-never-rejoins": "MMSC A recovers and takes submissions again",
+    "mutant-late-detection": "MMSC A fails while the resolver and the WAP gateway hold",
     "mutant-domain-to-mmsc-b": "A submission goes from the handset through the WAP gateway",
     "baseline-direct": "MMSC A fails while the resolver and the WAP gateway hold",
 }
