@@ -89,6 +89,11 @@ class HttpClient:
                 timeout=aiohttp.ClientTimeout(total=self.timeout_ms / 1000),
                 skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding"),
             )
+            # aiohttp sends an idempotent request (GET, HEAD, PUT, DELETE) a second time,
+            # silently, when the peer closes the connection before answering. An emulator
+            # must put on the wire exactly what it records: one request, one attempt.
+            # (aiohttp's own test client turns it off the same way; no public switch.)
+            self._session._retry_connection = False
         return self._session
 
     async def request(

@@ -268,3 +268,34 @@ def test_the_client_says_unreachable_and_records_nothing(host: Callable[[], str]
         assert trace.events() == []
 
     asyncio.run(main())
+
+
+def test_a_get_the_peer_hangs_up_on_is_sent_once_not_retried(host: Callable[[], str]) -> None:
+    """aiohttp would send an idempotent request again, silently, after the peer closed the
+    connection without an answer; the trace would then show one request where the peer got
+    two. The client turns that off: one request, one attempt, 'disconnected'."""
+
+    async def main() -> int:
+        trace = TraceRecorder()
+        peer = Service("PEER", host())
+        http_server = peer.add_listener(HttpServer(peer, trace))
+        got: list[str] = []
+
+        async def hang_up(request: HttpRequest) -> HttpAnswer:
+            got.append(request.method)
+            return HttpAnswer(0, drop=True)
+
+        http_server.mount("/probe", hang_up, methods=("GET",))
+        await peer.start()
+        caller = Service("CALLER", host())
+        http = caller.add_client(HttpClient(caller, trace, timeout_ms=2000))
+        try:
+            for _ in range(3):
+                result = await http.get(http_server.url("/probe"))
+                assert result.status is None and result.error.startswith("disconnected"), result
+        finally:
+            await caller.stop()
+            await peer.stop()
+        return len(got)
+
+    assert asyncio.run(main()) == 3
