@@ -584,9 +584,21 @@ def response_to(
     return SipResponse(status, reason or REASONS.get(status, ""), (*copied, *headers), body)
 
 
+def status_of(data: bytes) -> int | None:
+    """The status code of a response's status line, read alone (a 400 to a malformed
+    request copies the headers that made it malformed, so it need not parse whole)."""
+    first = data.lstrip(b"\r\n").split(b"\n", 1)[0].rstrip(b"\r")
+    try:
+        m = _STATUS_LINE.fullmatch(first.decode("ascii"))
+    except UnicodeDecodeError:
+        return None
+    return int(m.group(2)) if m is not None and m.group(1) == VERSION else None
+
+
 def answer_malformed(data: bytes, error: SipError, *, to_tag: str = "bad") -> bytes | None:
-    """A response to a request that did not parse, when enough of it did (a request line,
-    Via, From, To, Call-ID, CSeq, all readable): §21.4.1 wants a 400; else None (drop)."""
+    """A response to a request that did not parse, when enough of it did (a request line and
+    a Via to send it back by): §21.4.1 wants a 400, with whichever of From, To, Call-ID and
+    CSeq the request had; else None (drop)."""
     if peek_request_line(data) is None:
         return None
     lenient = data.lstrip(b"\r\n").replace(b"\r\n", b"\n").split(b"\n\n", 1)[0]
@@ -595,17 +607,13 @@ def answer_malformed(data: bytes, error: SipError, *, to_tag: str = "bad") -> by
         headers = _headers(_Reader(Mode.LENIENT), lines[1:])
         method, uri, _v = lines[0].split(" ", 2)
         request = SipRequest(method, uri, headers)
-        for name in ("Via", "From", "To", "Call-ID", "CSeq"):
-            _one(headers, name)
         parse_via(request.header_all("Via")[0])
-    except (SipError, ValueError, UnicodeDecodeError):
+    except (SipError, ValueError, IndexError, UnicodeDecodeError):
         return None
     status = error.status if error.status in (400, 416, 505, 513) else 400
-    reason = f"{REASONS.get(status, 'Bad Request')}"
-    warning = f'399 mmsconf "{error.field}: {error.reason}"'.replace("\r", " ").replace("\n", " ")
-    response = response_to(
-        request, status, reason, to_tag=to_tag, headers=(("Warning", warning[:200]),)
-    )
+    reason = REASONS.get(status, "Bad Request")
+    warning = '399 mmsconf "' + f"{error.field}: {error.reason}".replace('"', "'")[:160] + '"'
+    response = response_to(request, status, reason, to_tag=to_tag, headers=(("Warning", warning),))
     try:
         return encode(response)
     except SipError:

@@ -20,7 +20,10 @@ BUILT = [a for a in areas() if a.built and a.name != "toy"]
 
 
 def test_only_report_routing_is_built_yet() -> None:
-    assert [a.name for a in BUILT] == ["report_routing"]
+    # Areas are being built one by one (issues 11-14): report_routing first, then any of these.
+    later = {"gateway_selection", "disaster_recovery", "mm4_pool", "bearer_choice"}
+    names = [a.name for a in BUILT]
+    assert "report_routing" in names and set(names) <= {"report_routing", *later}
 
 
 @pytest.mark.parametrize("area", BUILT, ids=lambda a: a.name)

@@ -154,4 +154,6 @@ def test_profiles_lists_the_shipped_ones(cli) -> None:
         "reference.toml",
         "baseline-report-routing.toml",
         "example-external-mmsg.toml",
+        "baseline-bearer-choice.toml",
+        "example-external-ppg.toml",
     }
