@@ -1,0 +1,138 @@
+"""The DNS codec: sans-IO and strict, on dnslib records.
+
+What a DNS server and a stub resolver need, in one namespace::
+
+    from mmsconf.emulators.codecs import dns
+
+    query = dns.parse_query(datagram)            # DnsQuery, or DnsFormatError(field, reason)
+    answer = dns.encode_response(query, answers=[dns.uri_record(name, url)], max_udp=query.max_udp)
+    response = dns.parse_response(answer)        # DnsResponse with Record objects
+    dns.describe(datagram)                       # one line for the trace, never raises
+
+Modules: ``wire`` (constants, errors, deviations, names, the record walk),
+``query`` (parse and build queries), ``records`` (builders, the URI type,
+``Record``), ``response`` (encode, parse, summaries).
+"""
+
+from __future__ import annotations
+
+from mmsconf.emulators.codecs.dns.query import DnsQuery, build_query, error_reply, parse_query
+from mmsconf.emulators.codecs.dns.records import (
+    Record,
+    UriData,
+    a_record,
+    aaaa_record,
+    mx_record,
+    ns_record,
+    rdata_text,
+    soa_record,
+    txt_record,
+    uri_record,
+)
+from mmsconf.emulators.codecs.dns.response import (
+    DnsResponse,
+    describe,
+    encode_response,
+    parse_response,
+    summarize_answer,
+    summarize_query,
+    summarize_response,
+)
+from mmsconf.emulators.codecs.dns.wire import (
+    AAAA,
+    ANY,
+    BADVERS,
+    CLASS_IN,
+    CLASSIC_UDP,
+    CNAME,
+    DEVIATIONS,
+    FORMERR,
+    MAX_EDNS_UDP,
+    MAX_QUERY,
+    MX,
+    NOERROR,
+    NOTIMP,
+    NS,
+    NXDOMAIN,
+    OPT,
+    OUR_EDNS_UDP,
+    PTR,
+    REFUSED,
+    SERVFAIL,
+    SOA,
+    SRV,
+    TXT,
+    URI,
+    A,
+    Deviation,
+    DnsFormatError,
+    Edns,
+    Mode,
+    in_zone,
+    name_key,
+    name_text,
+    rcode_name,
+    read_name,
+    type_code,
+    type_name,
+)
+
+__all__ = [
+    "AAAA",
+    "ANY",
+    "BADVERS",
+    "CLASSIC_UDP",
+    "CLASS_IN",
+    "CNAME",
+    "DEVIATIONS",
+    "FORMERR",
+    "MAX_EDNS_UDP",
+    "MAX_QUERY",
+    "MX",
+    "NOERROR",
+    "NOTIMP",
+    "NS",
+    "NXDOMAIN",
+    "OPT",
+    "OUR_EDNS_UDP",
+    "PTR",
+    "REFUSED",
+    "SERVFAIL",
+    "SOA",
+    "SRV",
+    "TXT",
+    "URI",
+    "A",
+    "Deviation",
+    "DnsFormatError",
+    "DnsQuery",
+    "DnsResponse",
+    "Edns",
+    "Mode",
+    "Record",
+    "UriData",
+    "a_record",
+    "aaaa_record",
+    "build_query",
+    "describe",
+    "encode_response",
+    "error_reply",
+    "in_zone",
+    "mx_record",
+    "name_key",
+    "name_text",
+    "ns_record",
+    "parse_query",
+    "parse_response",
+    "rcode_name",
+    "rdata_text",
+    "read_name",
+    "soa_record",
+    "summarize_answer",
+    "summarize_query",
+    "summarize_response",
+    "txt_record",
+    "type_code",
+    "type_name",
+    "uri_record",
+]
