@@ -42,7 +42,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import quote
 
-from mmsconf.emulators.codecs import pap, pidf, sip, wsp_push
+from mmsconf.emulators import push_content
+from mmsconf.emulators.codecs import pap, pidf, si, sip, wsp_push
 from mmsconf.emulators.push_refs import SIP, UDP, WDP_PUSH_PORT, WSP_SERVER_PORT
 from mmsconf.emulators.service import Service
 from mmsconf.emulators.sip_registrar import Registrar
@@ -259,6 +260,10 @@ class PushGateway(Service):
         if known is not None and known.outcome is None:
             return self._response(message.push_id, pap.DUPLICATE_PUSH_ID)
         assert parsed.content is not None
+        try:
+            push_content.for_the_air(parsed.content)
+        except si.SiError as err:
+            return self._response(message.push_id, pap.TRANSFORMATION_FAILURE, str(err)[:200])
         push = Push(message, address, parsed.content, self._now(), request.peer)
         self.pushes[message.push_id] = push
         self.pushes.move_to_end(message.push_id)
@@ -429,16 +434,14 @@ class PushGateway(Service):
         """One WSP push PDU to the client's WDP port; "" when it left, else why not."""
         assert decision.target is not None
         content = push.content
-        pdu = wsp_push.PushPdu(
-            next(self._tid) % 256,
-            content.content_type,
-            content.data,
-            application_id=_app_id(content.application_id),
-        )
         try:
+            media, body = push_content.for_the_air(content)
+            pdu = wsp_push.PushPdu(
+                next(self._tid) % 256, media, body, application_id=_app_id(content.application_id)
+            )
             data = wsp_push.encode(pdu)
             self.wsp.send(decision.target, data, f"WAP push {push.push_id}")
-        except (wsp_push.WspError, OSError) as err:
+        except (wsp_push.WspError, si.SiError, OSError) as err:
             return str(err)
         return ""
 
