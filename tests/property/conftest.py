@@ -330,6 +330,7 @@ def _targets() -> list[CodecTarget]:
             check_error=check_mime_error,
         ),
         # Later codecs (MM4, DNS, PAP, SIP, WSP): one CodecTarget each, here.
+        *_load("bc_strategies").targets(CodecTarget, Wire),
     ]
 
 
