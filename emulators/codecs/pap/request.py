@@ -182,7 +182,6 @@ def build_push(
     start: str | None = None,
 ) -> Body:
     """multipart/related: the PAP entity (application/xml) first, then the content."""
-    text = content.media_type.startswith("text/") or content.media_type.endswith("+xml")
     parts = [
         mime.Part(
             PAP_MEDIA_TYPE,
@@ -194,7 +193,8 @@ def build_push(
             content.content_type,
             content.data,
             content_id=content.content_id,
-            transfer_encoding="8bit" if text else "binary",
+            # binary: the content's bytes reach the PPG exactly as the PI made them.
+            transfer_encoding="binary",
             headers=content.headers,
         ),
     ]
