@@ -25,16 +25,14 @@ def bc_network(bearer_choice: BearerChoiceDriver) -> BearerChoiceDriver:
     return bearer_choice
 
 
-@given(
-    parsers.re(
-        r"a client (?P<state>registered for SIP push|not registered for SIP push|"
-        r"registered without the push feature tag|that is offline)$"
-    )
-)
+@given(parsers.parse("a client {state}"))
 def client_in_state(bc: BearerChoiceDriver, state: str) -> None:
     """state: registered for SIP push | not registered for SIP push |
     registered without the push feature tag | that is offline"""
-    bc.set_state(state.removeprefix("that is "))
+    name = state.removeprefix("that is ")
+    if name not in STATES:
+        raise HarnessError(f"unknown client state {state!r}; known: {', '.join(STATES)}")
+    bc.set_state(name)
 
 
 @given("the client-information server is down")

@@ -42,6 +42,12 @@ Feature: Bearer choice - the push gateway learns the client's state, picks a bea
     When the push initiator pushes an MMS notification to the client, preferring the bearer "SIP"
     Then the push reaches the client by WAP push over UDP in exactly one attempt
 
+  @bc_select @bc_no_retry
+  Scenario: The initiator requires SIP and the client cannot take it: no attempt at all
+    Given a client not registered for SIP push
+    When the push initiator pushes an MMS notification to the client, requiring the bearer "SIP"
+    Then no delivery attempt reaches the client
+
   @bc_get_info @bc_no_retry @needs_sip_push
   Scenario: A client that went offline while registered for SIP push gets no delivery attempt at all
     Given a client that is offline
