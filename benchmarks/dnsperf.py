@@ -70,8 +70,21 @@ async def run_dnsperf(
         queries = Path(tmp) / "queries.txt"
         queries.write_text(f"{qname.rstrip('.')} A\n", encoding="ascii")
         argv = [
-            binary, "-s", address[0], "-p", str(address[1]), "-d", str(queries),
-            "-l", f"{seconds:g}", "-q", str(outstanding), "-t", "2", "-c", "1",
+            binary,
+            "-s",
+            address[0],
+            "-p",
+            str(address[1]),
+            "-d",
+            str(queries),
+            "-l",
+            f"{seconds:g}",
+            "-q",
+            str(outstanding),
+            "-t",
+            "2",
+            "-c",
+            "1",
         ]
         try:
             code, text = await run(argv, seconds + 15)

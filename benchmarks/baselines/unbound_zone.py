@@ -67,8 +67,12 @@ class UnboundZone:
         conf = directory / "unbound.conf"
         conf.write_text(_config(directory, self.host, self.port), encoding="utf-8")
         self._proc = await asyncio.create_subprocess_exec(
-            binary, "-d", "-c", str(conf),
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+            binary,
+            "-d",
+            "-c",
+            str(conf),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
         )
         try:
             await asyncio.wait_for(self._ready(), START_TIMEOUT_S)

@@ -46,8 +46,9 @@ async def dns_vs_unbound(ctx: Context) -> Result:
     try:
         ctx.log(f"dnsperf -> unbound (static zone), {seconds} s")
         async with UnboundZone() as unbound:
-            real = await run_dnsperf(unbound.address, FIXED_NAME, seconds=seconds,
-                                     outstanding=OUTSTANDING)
+            real = await run_dnsperf(
+                unbound.address, FIXED_NAME, seconds=seconds, outstanding=OUTSTANDING
+            )
         details["unbound"] = real.summary()
         ctx.log(f"dnsperf -> bare dnslib responder, {seconds} s")
         python = await _dnsperf_responder(DEFAULT_FACTORY, FIXED_NAME, seconds)
@@ -63,8 +64,9 @@ async def dns_vs_unbound(ctx: Context) -> Result:
         f"bare dnslib responder {python.qps:,.0f} q/s = {bare_ratio:.3f}× unbound"
     )
     if dns_selector.SELECTOR_FACTORY is None:
-        return Result.pending(f"selector not built; {base_text}", baseline=real.qps,
-                              details=details)
+        return Result.pending(
+            f"selector not built; {base_text}", baseline=real.qps, details=details
+        )
     ctx.log(f"dnsperf -> selector, {seconds} s")
     sel = await _dnsperf_responder(
         dns_selector.SELECTOR_FACTORY, dns_selector.SELECTOR_QNAME, seconds
