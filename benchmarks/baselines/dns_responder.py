@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import inspect
 import multiprocessing
 import multiprocessing.connection
 from typing import Any
@@ -72,10 +73,20 @@ def _serve(
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
-        transport, protocol = await loop.create_datagram_endpoint(
-            _load_factory(factory), local_addr=(host, 0)
-        )
-        conn.send(transport.get_extra_info("sockname")[1])
+        made = _load_factory(factory)
+        if inspect.iscoroutinefunction(made):
+            # A whole server (the DNS selector with its gateways): started as it runs for
+            # real, then measured like the bare protocol.
+            server = await made(host)
+            port, close = server.port, server.stop
+        else:
+            transport, server = await loop.create_datagram_endpoint(made, local_addr=(host, 0))
+            port = transport.get_extra_info("sockname")[1]
+
+            async def close() -> None:
+                transport.close()
+
+        conn.send(port)
         stop = asyncio.Event()
         # The parent sends "stop" or dies (EOF): either makes the pipe readable.
         loop.add_reader(conn.fileno(), stop.set)
@@ -83,9 +94,9 @@ def _serve(
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), max_s)
         loop.remove_reader(conn.fileno())
-        transport.close()
+        await close()
         with contextlib.suppress(OSError):  # the parent is gone: nobody to tell
-            conn.send(getattr(protocol, "answered", None))
+            conn.send(getattr(server, "answered", None))
 
     asyncio.run(main())
 
@@ -94,8 +105,10 @@ class ResponderProcess:
     """A UDP DNS server in a child process on ``host``; ``async with`` it.
 
     ``factory`` ("module:callable", importable in a fresh interpreter) makes
-    the server's DatagramProtocol: the fixed-record responder by default; a
-    DNS selector row passes the selector's.
+    the server's DatagramProtocol (the fixed-record responder by default), or
+    is a coroutine function ``(host) -> server`` starting a whole server whose
+    ``port``, ``answered`` and ``async stop()`` the child uses: the DNS
+    selector row passes ``benchmarks.gs:selector_server``.
     """
 
     def __init__(

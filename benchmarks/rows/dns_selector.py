@@ -1,16 +1,15 @@
 """DNS selector: queries/s (and p99 latency) against a bare asyncio + dnslib responder.
 
-The selector does not exist yet, so this row measures its baseline only and
-reports itself pending. The baseline is a bare asyncio DatagramProtocol
-answering one fixed A record with dnslib, in its own process; the load
-generator (closed loop, ``WINDOW`` queries in flight, answers matched by
-ID) runs in this one. Target once the selector exists: its queries/s at
-least 0.8× the baseline's.
-
-To finish the row when the selector lands: set ``SELECTOR_FACTORY`` to a
-"module:callable" that makes the selector's DatagramProtocol (it runs in a
-``ResponderProcess`` just like the baseline), and ``SELECTOR_QNAME`` to a
-name it answers.
+The figure is the reference DNS selector (emulators/dns_selector.py) as
+``mmsconf emulate dns-selector`` runs it: its UDP part, its TraceRecorder,
+heartbeats every 200 ms to three status-serving gateways in the same process,
+answering the gateway name (A, with the chosen gateway's URI record as
+additional data) from the ranking (``benchmarks.gs:selector_server``). The
+baseline is a bare asyncio DatagramProtocol answering one fixed A record
+with dnslib. Each runs in its own process (``ResponderProcess``), one after
+the other; the load generator (closed loop, ``WINDOW`` queries in flight,
+answers matched by ID) runs in this one. Target: the selector's queries/s
+at least 0.8× the baseline's.
 """
 
 from __future__ import annotations
@@ -20,9 +19,10 @@ from benchmarks.dns_load import measure_dns
 from benchmarks.load import LoadRun
 from benchmarks.registry import Context, Result, Target, benchmark
 
-#: "module:callable" making the selector's DatagramProtocol; None until it is built.
-SELECTOR_FACTORY: str | None = None
-SELECTOR_QNAME = FIXED_NAME
+#: "module:callable" starting the selector (a coroutine function: a whole server).
+SELECTOR_FACTORY: str | None = "benchmarks.gs:selector_server"
+#: The name it answers with a gateway (benchmarks/gs.py: its default zone).
+SELECTOR_QNAME = "mmsg.operator.example."
 WINDOW = 64
 FULL_S, QUICK_S = 4.0, 1.0  # measured seconds per server
 WARMUP_S = 0.3
