@@ -144,7 +144,14 @@ class StoreAndForward(Generic[T]):
     async def _run(self, held: Held[T], wait_first: bool) -> None:
         delay_ms = self.policy.initial_ms
         generation = self._generation
+        task = asyncio.current_task()
         while True:
+            if task is not None and task.cancelling():
+                # stop() cancelled us, but something below swallowed it (on 3.11 a cancel
+                # racing a wait_for timeout comes out as TimeoutError: in _backoff, in
+                # aiosmtplib's connect): without this the item retried until its expiry,
+                # and a relay's stop() waited up to the expiry (15 s for the prior art).
+                raise asyncio.CancelledError
             if wait_first:
                 remaining = self.policy.expiry_ms / 1000 - (time.monotonic() - held.accepted_at)
                 if remaining <= 0:
