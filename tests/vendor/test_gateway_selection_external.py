@@ -8,12 +8,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import pytest
-
 from mmsconf.emulators.ports import listen_port
 from mmsconf.fixtures.profile import shipped_profiles
-
-pytestmark = pytest.mark.slow
 
 SCENARIOS = 19
 #: What the prior art fails, scenario -> clause; every other scenario passes. The same map
