@@ -8,11 +8,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import pytest
-
 from mmsconf.emulators.ports import listen_port
-
-pytestmark = pytest.mark.slow
 
 ROUTER_HOST = "127.0.40.10"
 MMSC_HOSTS = ("127.0.40.21", "127.0.40.22")
