@@ -1,92 +1,77 @@
-"""The generic codec properties on MM1 (tests/property/mm1_target.py): round trip exact and
-clean in both modes; junk and mutated encodings decode or raise MM1Error naming a field,
-never anything else. ``tox -e fuzz`` runs them at 10,000 cases each."""
+"""MM1-only properties, beyond the generic ones every codec target gets
+(``test_codec_properties.py`` runs those on ``tests/support/targets/mm1.py``).
+
+* strict and lenient agree: what strict accepts, lenient accepts as the same PDU with
+  nothing recorded; what lenient accepts only with deviations, strict refuses, naming the
+  header field of one of them; every recorded deviation is a named one
+  (``DEVIATION_CODES``) on a named field;
+* an MM1Error is an answer: the m-send-conf an MMSC or the router sends back for it (its
+  Response-Status, the transaction id of the submission) encodes and decodes exactly.
+
+Inputs are valid PDUs damaged one to three times by the generic and the MM1-aware
+mutators. ``tox -e fuzz`` runs them at 10,000 cases each.
+"""
 
 from __future__ import annotations
 
-import importlib.util
-import random
-import sys
-from pathlib import Path
-from types import ModuleType
-
-from hypothesis import given, note
+from hypothesis import event, given, note
 from hypothesis import strategies as st
 
 from mmsconf.emulators.codecs import mm1
+from tests.support.codec_target import BYTE_MUTATORS
+from tests.support.strategies import mm1 as strategies
+from tests.support.targets.mm1 import check_mm1_error
+
+MUTATORS = BYTE_MUTATORS + strategies.MUTATORS
 
 
-def _target() -> ModuleType:
-    # Test folders are not packages here: load the target module by path.
-    name = "mmsconf_mm1_target"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, Path(__file__).with_name("mm1_target.py")
-        )
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-T = _target()
-
-
-def _generic_mutators() -> tuple:
-    def flip(rnd: random.Random, body: bytes) -> bytes:
-        if not body:
-            return body
-        i = rnd.randrange(len(body))
-        return body[:i] + bytes([body[i] ^ (1 << rnd.randrange(8))]) + body[i + 1 :]
-
-    def truncate(rnd: random.Random, body: bytes) -> bytes:
-        return body[: rnd.randrange(len(body) + 1)]
-
-    def insert(rnd: random.Random, body: bytes) -> bytes:
-        i = rnd.randrange(len(body) + 1)
-        return body[:i] + rnd.randbytes(rnd.randint(1, 8)) + body[i:]
-
-    def delete(rnd: random.Random, body: bytes) -> bytes:
-        a = rnd.randrange(len(body) + 1)
-        return body[:a] + body[a + rnd.choice((1, 2, 8, 64)) :]
-
-    return (flip, truncate, insert, delete)
-
-
-MUTATORS = _generic_mutators() + T.MUTATORS
-
-
-def _decode_or_error(body: bytes, mode: str) -> None:
-    try:
-        T.decode(body, mode)
-    except mm1.MM1Error as err:
-        T.check_error(err)
-
-
-@given(T.messages)
-def test_round_trip(message: mm1.Mm1Message) -> None:
-    wire = T.encode(message)
-    assert T.encode(message) == wire, "encode is not deterministic"
-    for mode in T.MODES:
-        got, deviations = T.decode(wire, mode)
-        assert got == message, mode
-        assert list(deviations) == [], mode
-
-
-@given(T.junk)
-def test_junk_never_crashes(body: bytes) -> None:
-    for mode in T.MODES:
-        _decode_or_error(body, mode)
-
-
-@given(data=st.data())
-def test_mutated_encodings_never_crash(data: st.DataObject) -> None:
-    body = T.encode(data.draw(T.messages, label="message"))
-    rnd = data.draw(st.randoms(use_true_random=False), label="rnd")
-    for _ in range(data.draw(st.integers(1, 3), label="mutations")):
-        mutator = data.draw(st.sampled_from(MUTATORS), label="mutator")
+@st.composite
+def damaged(draw: st.DrawFn) -> bytes:
+    """A valid PDU damaged one to three times."""
+    body = mm1.encode(draw(strategies.messages, label="message"))
+    rnd = draw(st.randoms(use_true_random=False), label="rnd")
+    for _ in range(draw(st.integers(1, 3), label="mutations")):
+        mutator = draw(st.sampled_from(MUTATORS), label="mutator")
         note(f"mutator: {mutator.__name__}")
         body = mutator(rnd, body)
-    for mode in T.MODES:
-        _decode_or_error(body, mode)
+    return body
+
+
+def _decode(body: bytes, *, lenient: bool) -> mm1.Decoded | mm1.MM1Error:
+    try:
+        return mm1.decode(body, lenient=lenient)
+    except mm1.MM1Error as err:
+        check_mm1_error(err)
+        return err
+
+
+@given(damaged())
+def test_strict_and_lenient_agree(body: bytes) -> None:
+    strict = _decode(body, lenient=False)
+    lenient = _decode(body, lenient=True)
+    if isinstance(strict, mm1.Decoded):
+        event("strict accepts")
+        assert strict.deviations == ()
+        assert isinstance(lenient, mm1.Decoded), lenient
+        assert lenient.message == strict.message
+        assert lenient.deviations == ()
+        return
+    event("both refuse" if isinstance(lenient, mm1.MM1Error) else "lenient only")
+    if isinstance(lenient, mm1.Decoded):
+        assert lenient.deviations, f"lenient accepts silently what strict refuses: {strict}"
+        for deviation in lenient.deviations:
+            assert deviation.code in mm1.DEVIATION_CODES, deviation
+            assert deviation.field.strip(), deviation
+        fields = {d.field for d in lenient.deviations}
+        assert strict.field in fields, (strict, lenient.deviations)
+
+
+@given(damaged())
+def test_every_error_has_an_answer(body: bytes) -> None:
+    for lenient in (False, True):
+        got = _decode(body, lenient=lenient)
+        if isinstance(got, mm1.MM1Error):
+            answer = mm1.SendConf("t1", response_status=got.status, response_text=got.reason)
+            back = mm1.decode(mm1.encode(answer)).message
+            assert back == answer
+            assert not back.ok

@@ -77,7 +77,6 @@ def test_every_clause_has_a_mutant() -> None:
     assert set(CAUGHT_BY) == set(MUTANTS)
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("name", list(MUTANTS))
 def test_the_suite_catches_the_mutant(name: str, tmp_path: Path) -> None:
     clause = MUTANTS[name]

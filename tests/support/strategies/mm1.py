@@ -1,22 +1,19 @@
-"""MM1 (and the WSP primitives under it) as a fuzz target: strategies for valid PDUs,
-MM1-aware mutators, decode in each mode, and what every error must carry.
+"""MM1 (OMA MMS encapsulation, binary): strategies for valid PDUs, junk that looks like MM1,
+and MM1-aware mutators.
 
-Shaped as a codec target of the generic harness (messages / encode / decode / error /
-junk / mutators / check_error); test_mm1_fuzz.py runs the generic properties on it until
-the harness moves to tests/support, where this becomes tests/support/targets/mm1.py.
+``tests/support/targets/mm1.py`` makes them a fuzz target of the generic properties;
+``tests/property/test_mm1_fuzz.py`` draws from them for the MM1-only properties.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
 
 from hypothesis import strategies as st
 
 from mmsconf.emulators.codecs import mm1
 from mmsconf.emulators.codecs.wsp_encoding import ContentType, Part
-
-MODES = ("strict", "lenient")
+from tests.support.codec_target import Mutator
 
 _text = st.text(
     st.characters(min_codepoint=0x20, blacklist_categories=("Cs",)), max_size=24
@@ -88,28 +85,11 @@ notifications = st.builds(
     delivery_report=st.none() | st.booleans(),
     version=_version,
 )
-messages = st.one_of(send_reqs, send_confs, notifications)
-
-
-def encode(message: mm1.Mm1Message) -> bytes:
-    return mm1.encode(message)
-
-
-def decode(body: bytes, mode: str) -> tuple[mm1.Mm1Message, Sequence[mm1.Deviation]]:
-    got = mm1.decode(body, lenient=mode == "lenient")
-    return got.message, got.deviations
-
-
-def check_error(error: Exception) -> None:
-    """Every MM1Error names a header field, says why, and carries a Response-Status."""
-    assert isinstance(error, mm1.MM1Error)
-    assert isinstance(error.field, str) and error.field.strip(), error
-    assert isinstance(error.reason, str) and error.reason.strip(), error
-    assert error.status in {int(s) for s in mm1.Status}, error
+messages: st.SearchStrategy[mm1.Mm1Message] = st.one_of(send_reqs, send_confs, notifications)
 
 
 # Junk that looks like MM1 often enough to get past the first octets.
-junk = st.one_of(
+junk: st.SearchStrategy[bytes] = st.one_of(
     st.binary(max_size=256),
     st.builds(
         lambda kind, rest: bytes([0x8C, kind]) + rest,
@@ -150,4 +130,4 @@ def _repeat_head(rnd: random.Random, body: bytes) -> bytes:
     return body[:i] + body[: rnd.randint(1, 8)] + body[i:]
 
 
-MUTATORS = (_field_code, _length, _retype, _repeat_head)
+MUTATORS: tuple[Mutator, ...] = (_field_code, _length, _retype, _repeat_head)
