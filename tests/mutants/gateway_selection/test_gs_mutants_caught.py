@@ -14,10 +14,6 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import pytest
-
-pytestmark = pytest.mark.slow
-
 #: Which scenario catches each mutant (the first to fail naming the clause), for the record.
 CAUGHT_BY = {
     "mutant-sp-reuses-answer": "By delay, the gateway with the shortest service delay",
