@@ -13,4 +13,6 @@ test modules import from here directly (``from tests.support.hostile import Case
 * ``strategies/`` - Hypothesis strategies and codec-aware mutators per codec.
 * ``hypothesis_profiles`` - the ``default`` and ``fuzz`` profiles, the seed.
 * ``reports`` - a hand-built sample run for the report writers.
+* ``mutants`` - the mutant harness: load an area's mutants, run the suite
+  against each, require the first failure to name the clause it breaks.
 """

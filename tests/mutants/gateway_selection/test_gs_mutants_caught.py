@@ -3,16 +3,16 @@
 Each mutant (gs_mutants.py) is the reference with one hook overridden. The
 suite runs embedded against it, only the gateway-selection scenarios tagged
 with the clause it breaks (``--tags``), and some scenario must fail naming that
-clause: a FAIL, not an ERROR, and for the right reason.
+clause: a FAIL, not an ERROR, and for the right reason (tests/support/mutants.py).
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import xml.etree.ElementTree as ET
 from pathlib import Path
+
+from tests.support.mutants import Mutant, assert_caught, profile, run_suite_against
+
+HERE = Path(__file__).parent
 
 #: Which scenario catches each mutant (the first to fail naming the clause), for the record.
 CAUGHT_BY = {
@@ -29,57 +29,13 @@ CAUGHT_BY = {
     "mutant-keeps-the-mmsc": "Each forward to the MMSC follows a DNS answer",
 }
 
-
-def failures(report: Path) -> dict[str, str]:
-    """Failed scenario -> the clause its failure names (errors come back as 'ERROR')."""
-    out = {}
-    for case in ET.parse(report / "junit.xml").getroot().iter("testcase"):
-        for child in case:
-            if child.tag == "error":
-                out[case.get("name", "")] = "ERROR"
-            if child.tag == "failure":
-                clause = next(
-                    (
-                        line.split(":", 1)[1].strip()
-                        for line in (child.text or "").splitlines()
-                        if line.startswith("clause:")
-                    ),
-                    "",
-                )
-                out[case.get("name", "")] = clause
-    return out
+#: A shorter wait: the reference is heard from within a few heartbeat periods.
+PIXIT = {"wait_ms": 3000}
 
 
-def test_the_suite_catches_the_mutant(
-    gs_mutant: tuple[str, str], gs_mutants_dir: Path, tmp_path: Path
-) -> None:
-    name, clause = gs_mutant
-    profile = tmp_path / "p.toml"
-    # A failing wait is the slow part of a failing run: a shorter one changes no verdict
-    # (the reference is heard from within a few heartbeat periods).
-    profile.write_text(
-        f'[profile]\nname = "{name}"\n[gateway_selection]\nselector = "{name}"\n'
-        "[gateway_selection.pixit]\nwait_ms = 3000\n",
-        encoding="utf-8",
+def test_the_suite_catches_the_mutant(mutant: Mutant, tmp_path: Path) -> None:
+    text = profile(mutant.name, "gateway_selection", "selector", PIXIT)
+    run, failed = run_suite_against(
+        HERE, "gs_mutants", text, mutant.tags, tmp_path, area="gateway_selection"
     )
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(gs_mutants_dir), *sys.path])}
-    run = subprocess.run(
-        [
-            sys.executable, "-m", "mmsconf.fixtures.cli", "run", "--profile", str(profile),
-            "--area", "gateway_selection", "--tags", clause,
-            "--report-dir", str(tmp_path / "r"), "--seed", "3",
-            # The first failure is the verdict that matters: stop there and require it to
-            # name the clause.
-            "--", "-q", "-x", "-p", "gs_mutants",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-    )  # fmt: skip
-    failed = failures(tmp_path / "r")
-    caught = [scenario for scenario, named in failed.items() if named == clause]
-    assert run.returncode == 1, (run.returncode, failed, run.stdout[-2000:], run.stderr[-2000:])
-    assert "ERROR" not in failed.values(), failed
-    assert caught, f"{name} breaks {clause}, but no scenario failed naming it: {failed}"
-    assert len(failed) == 1 and caught[0].startswith(CAUGHT_BY[name]), failed
+    assert_caught(mutant, run, failed, CAUGHT_BY[mutant.name])

@@ -1,0 +1,7 @@
+"""``mutant`` -> each broken router of dr_mutants.py (tests/support/mutants.py)."""
+
+from pathlib import Path
+
+from tests.support.mutants import parametrize_mutants
+
+pytest_generate_tests = parametrize_mutants(Path(__file__).parent, "dr_mutants")
