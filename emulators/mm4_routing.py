@@ -47,6 +47,9 @@ class Router:
         self.static = {d.lower(): a for d, a in static.items()}
         self.local = {d.lower(): a for d, a in (local or {}).items()}
         self.smtp_port = smtp_port
+        # A host the static table names with a port is reached on that port when MX names
+        # it too (a peer MMSC whose MM4 endpoint is not on the common port).
+        self.host_ports = {host: port for host, port in self.static.values()}
         self.mx = mx
         self._names: dict[Address, str] = {}
 
@@ -62,7 +65,8 @@ class Router:
         if self.mx is not None:
             hosts = await self.mx(domain)
             if hosts:
-                return self._named(domain, (hosts[0], self.smtp_port), "mx")
+                port = self.host_ports.get(hosts[0], self.smtp_port)
+                return self._named(domain, (hosts[0], port), "mx")
         if domain in self.static:
             return self._named(domain, self.static[domain], "static")
         return None

@@ -18,7 +18,7 @@ Feature: MM4 pool - a slow or dead destination does not stall the others, and no
   Background:
     Given the MM4 pool network from the SUT profile
 
-  @mp_message_pool @mp_bounded
+  @mp_message_pool @mp_bounded @controls_destinations
   Scenario: A slow destination does not hold the others back
     Given MMSC C answers every SMTP command 1000 ms late
     When the core hands the relay 150 messages spread over MMSC B, MMSC C and MMSC D
@@ -26,7 +26,7 @@ Feature: MM4 pool - a slow or dead destination does not stall the others, and no
     When MMSC C answers on time again
     Then every message arrives at its destination MMSC exactly once
 
-  @mp_message_pool
+  @mp_message_pool @controls_destinations
   Scenario: A destination down for a while gets its messages when it comes back; the others are unaffected
     Given MMSC D is down
     When the core hands the relay 90 messages spread over MMSC B, MMSC C and MMSC D
@@ -35,7 +35,7 @@ Feature: MM4 pool - a slow or dead destination does not stall the others, and no
     When MMSC D comes back
     Then every message arrives at its destination MMSC exactly once
 
-  @mp_message_pool
+  @mp_message_pool @controls_destinations
   Scenario: A destination down past the expiry: its messages are dead-lettered and reported to the originator, none lost
     Given MMSC D is down
     When the core hands the relay 30 messages spread over MMSC B, MMSC C and MMSC D
@@ -45,7 +45,7 @@ Feature: MM4 pool - a slow or dead destination does not stall the others, and no
     When MMSC D comes back
     Then none of the messages for MMSC D arrives there, to the end of the run
 
-  @mp_message_pool @needs_pool_counters
+  @mp_message_pool @needs_pool_counters @controls_destinations
   Scenario: The relay keeps one message pool per destination, and counts everything it took
     Given MMSC D is down
     When the core hands the relay 60 messages spread over MMSC B, MMSC C and MMSC D

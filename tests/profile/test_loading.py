@@ -271,3 +271,39 @@ def test_the_effective_profile_loads_back_to_the_same(write) -> None:
     again = load_profile(write(text, "again.toml"))
     assert again.sections == profile.sections and again.name == "lab"
     assert tomllib.loads(text)["report_routing"]["pixit"]["msgid1_carrier"] == "AuxApplicInfo"
+
+
+#: Three destinations, B external, ready to be spoiled one key at a time.
+MM4_EXTERNAL_B = """
+[mm4_pool]
+relay = "{relay}"
+[mm4_pool.relay_at]
+port = {relay_port}
+[mm4_pool.destinations.hosts.B]
+host = "127.0.44.2"
+domain = "mms.mnc002.mcc001.gprs"
+external = true
+port = {b_port}
+{extra}
+[mm4_pool.destinations.hosts.C]
+host = "127.0.44.3"
+domain = "mms.mnc003.mcc001.gprs"
+[mm4_pool.destinations.hosts.D]
+host = "127.0.44.4"
+domain = "mms.mnc004.mcc001.gprs"
+"""
+
+
+def test_an_external_mm4_destination_loads_and_says_what_it_needs(write) -> None:
+    good = dict(relay="reference", relay_port=9250, b_port=9255, extra="")
+    mp = load_profile(write(MM4_EXTERNAL_B.format(**good))).mm4_pool
+    assert mp.external_destinations == ["B"] and not mp.external
+    assert not mp.destinations.hosts["C"].external and mp.destinations.hosts["C"].port == 0
+    said = problems(write(MM4_EXTERNAL_B.format(**{**good, "relay_port": 0, "b_port": 0})))
+    assert any("mm4_pool.relay_at.port" in p and ".RES" in p for p in said), said
+    assert any("mm4_pool.destinations.hosts.B.port" in p for p in said), said
+    said = problems(write(MM4_EXTERNAL_B.format(**{**good, "relay": "external"})))
+    assert any("one SUT at a time" in p for p in said), said
+    # A key a destination does not have is refused, as everywhere in a profile.
+    said = problems(write(MM4_EXTERNAL_B.format(**{**good, "extra": "externel = true"})))
+    assert any("mm4_pool.destinations.hosts.B.externel" in p for p in said), said

@@ -25,6 +25,7 @@ from mmsconf.emulators.ports import listen_port
 
 READY_TIMEOUT_S = 20
 SUTS = Path(__file__).with_name("suts.py")
+MM4_SUTS = Path(__file__).with_name("mm4_suts.py")
 
 #: Where the profile's two farm servers listen; they share one port.
 FARM_HOSTS = ("127.0.20.80", "127.0.20.81")
@@ -194,6 +195,18 @@ def sut() -> Iterator[Callable[..., Emulator]]:
 
     def start(kind: str, profile: Path, *args: str) -> Emulator:
         return _start([sys.executable, str(SUTS), kind, "--profile", str(profile), *args], started)
+
+    yield start
+    _kill(started)
+
+
+@pytest.fixture
+def mm4_sut() -> Iterator[Callable[..., Emulator]]:
+    """Start ``mm4_suts.py KIND --profile PROFILE``: a broken destination MMSC."""
+    started: list[Emulator] = []
+
+    def start(kind: str, profile: Path) -> Emulator:
+        return _start([sys.executable, str(MM4_SUTS), kind, "--profile", str(profile)], started)
 
     yield start
     _kill(started)
