@@ -323,7 +323,7 @@ def decode(data: bytes, *, lenient: bool = False, max_size: int = MAX_PDU) -> De
     try:
         msg = _decode(reader, state)
     except WspError as err:
-        raise MM1Error(err.field, err.reason) from None
+        raise MM1Error(err.field.strip() or "header", err.reason) from None
     for where, detail in reader.lapses:
         state.deviations.append(Deviation("encoding", where, detail))
     return Decoded(msg, tuple(state.deviations))
@@ -354,7 +354,11 @@ def _field_name(reader: Reader, state: _State) -> _Name:
         return _Name(FIELDS[code], start)
     if first < 0x20:
         raise MM1Error("header", f"expected a header field, got 0x{first:02X}")
-    return _Name(reader.token_text("application header"), start, application=True)
+    name = reader.token_text("application header")
+    if not name.strip():
+        # A blank name could not be told from its neighbours in an answer naming it.
+        raise MM1Error("application header", "a name that is blank")
+    return _Name(name, start, application=True)
 
 
 def _read_top(reader: Reader, state: _State) -> tuple[MessageType, str, str, list[_Name]]:

@@ -298,3 +298,15 @@ def test_round_trips(tid, to, sender, subject, data, status) -> None:
     assert decode(encode(req)).message == req
     conf = SendConf(tid, int(status), response_text=subject, message_id=sender)
     assert decode(encode(conf)).message == conf
+
+
+@pytest.mark.parametrize("lenient", [False, True])
+def test_a_blank_application_header_name_is_named_as_such(lenient: bool) -> None:
+    # Found by the fuzz run: the error's field was the blank name itself.
+    body = (
+        b"\x8c\x81\x9800000000000000\x00\x8d\x90\x92\x80\x93\x0b\xea\x7f\xc2\x80"
+        b"00000 \x00 \x00\x8b0\x00"
+    )
+    with pytest.raises(mm1.MM1Error) as caught:
+        mm1.decode(body, lenient=lenient)
+    assert caught.value.field == "application header"
