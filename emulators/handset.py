@@ -6,8 +6,12 @@ OPTIONS, and answers a pushed MESSAGE with 200 when its push application is
 registered (else 480). Its WDP listener takes connectionless WAP push on UDP
 port 2948 of its own address (a PIXIT); WDP is never answered.
 
-Every SIP MESSAGE and every WDP datagram that reaches the handset is an
-attempt, received or refused: the knobs ``offline`` (nothing is answered on
+Pushes over SMS reach it through the harness's SMS centre (sms_centre.py),
+which the network routes by number: ``take_sms`` takes one whole SMS (all
+its parts), a WSP push PDU when its UDH addresses port 2948.
+
+Every SIP MESSAGE, every WDP datagram and every SMS that reaches the handset
+is an attempt, received or refused: the knobs ``offline`` (nothing is answered on
 either bearer: the radio is off), ``sip_down`` and ``udp_down`` make it refuse
 one bearer, but the datagram is still recorded, so the count of attempts per
 push is the bearer side's, never the gateway's claim. A SIP retransmission
@@ -23,9 +27,18 @@ from dataclasses import dataclass
 
 from mmsconf.emulators import push_content
 from mmsconf.emulators.codecs import sip
-from mmsconf.emulators.push_refs import SIP, UDP, WDP_PUSH_PORT, Ledger, PushRef
+from mmsconf.emulators.push_refs import (
+    SIP,
+    SMS,
+    UDP,
+    WDP_PUSH_PORT,
+    Ledger,
+    PushRef,
+    find_ref,
+)
 from mmsconf.emulators.service import Service
 from mmsconf.emulators.sip_ua import Inbound, Reply, SipEndpoint, Transaction
+from mmsconf.emulators.sms_centre import SmsDelivery
 from mmsconf.emulators.trace import TraceRecorder
 from mmsconf.emulators.transports.udp import Datagram, UdpHandled, UdpServer
 
@@ -48,7 +61,7 @@ class HandsetConfig:
 class Attempt:
     """One push that reached the handset on one bearer."""
 
-    bearer: str  # SIP or UDP
+    bearer: str  # SIP, UDP or SMS
     order: int
     at: float
     peer: Address
@@ -272,12 +285,48 @@ class Handset(Service):
             stray=stray,
             decoded=seen.ok,
             content=seen.detail,
+            deviations=seen.deviations,
         )
         self.attempts.append(attempt)
         self.events.emit("attempt", attempt=attempt)
         return UdpHandled(
             f"WAP push: {seen.detail}" + (f" ({attempt.why})" if refused else ""), stray=stray
         )
+
+    # --- SMS ----------------------------------------------------------------------------
+    def take_sms(self, delivery: SmsDelivery) -> Attempt:
+        """One whole SMS for this handset's number: an attempt on the SMS bearer."""
+        refused = "offline" if self.knobs.offline else ""
+        port = delivery.ports[0] if delivery.ports is not None else None
+        if port == self.config.wdp_port or port == WDP_PUSH_PORT:
+            seen = push_content.inspect_wdp(delivery.payload)
+        else:
+            where = f"port {port}" if port is not None else "no port addressing"
+            seen = push_content.Seen(
+                False,
+                f"an SMS of {len(delivery.payload)} octets to {where}, not WAP push (2948)",
+                find_ref(delivery.payload),
+            )
+        ref = seen.ref
+        stray = ref is not None and ref.tag != self.scope
+        parts = f", {delivery.parts} parts" if delivery.parts > 1 else ""
+        attempt = Attempt(
+            bearer=SMS,
+            order=self.ledger(),
+            at=delivery.received_at,
+            peer=delivery.peer,
+            accepted=not refused and seen.ok,
+            why=(f"not taken: {refused}" if refused else "taken" if seen.ok else "did not decode")
+            + parts,
+            ref=ref,
+            stray=stray,
+            decoded=seen.ok,
+            content=seen.detail,
+            deviations=seen.deviations + delivery.deviations,
+        )
+        self.attempts.append(attempt)
+        self.events.emit("attempt", attempt=attempt)
+        return attempt
 
 
 def _said(attempt: Attempt) -> str:

@@ -58,6 +58,8 @@ log = logging.getLogger(__name__)
 Address = tuple[str, int]
 #: PAP bearer names that are WDP over IP: a preference for any of them is one for UDP.
 IP_BEARERS = frozenset({"GPRS", "Packet Data", "CSD", "CDPD"})
+#: The PAP bearer names a push may require here (any other required bearer is 3010 at once).
+SERVED_BEARERS = IP_BEARERS | {"SIP", "Any", None}
 #: The code a result notification of an undeliverable push carries (no PAP code says
 #: "the client is offline"; 4000 is the service failing to deliver).
 UNDELIVERABLE = pap.SERVICE_FAILURE
@@ -264,6 +266,14 @@ class PushGateway(Service):
             push_content.for_the_air(parsed.content)
         except si.SiError as err:
             return self._response(message.push_id, pap.TRANSFORMATION_FAILURE, str(err)[:200])
+        qos = message.qos
+        if qos is not None and qos.bearer_required and qos.bearer not in SERVED_BEARERS:
+            # Known at once: no client state can make a bearer this gateway lacks usable.
+            return self._response(
+                message.push_id,
+                pap.REQUIRED_BEARER_NOT_AVAILABLE,
+                f"the required bearer {qos.bearer} is not one this gateway serves",
+            )
         push = Push(message, address, parsed.content, self._now(), request.peer)
         self.pushes[message.push_id] = push
         self.pushes.move_to_end(message.push_id)

@@ -31,6 +31,16 @@ class Seen:
     ok: bool
     detail: str
     ref: PushRef | None
+    #: What the handset took although it is not how the push should be written (a PPG's
+    #: habits the report lists: Kannel's textual content type, the PI's headers copied).
+    deviations: tuple[str, ...] = ()
+
+
+#: Header fields that belong to the PI's HTTP request or its MIME part, not to a push:
+#: a PPG that copies them into the WSP headers forwards its PI's transport.
+PI_TRANSPORT_HEADERS = frozenset(
+    {"user-agent", "content-transfer-encoding", "x-wap-initiator-uri", "host", "accept"}
+)
 
 
 def _media(content_type: str) -> str:
@@ -73,7 +83,22 @@ def inspect_wdp(data: bytes) -> Seen:
         return Seen(False, f"{len(data)} bytes that are no WSP push PDU ({err})", find_ref(data))
     inner = inspect(pdu.content_type, pdu.data)
     app = (pdu.application_id or "no application id").removeprefix("x-wap-application:")
-    return Seen(inner.ok, f"WSP push TID {pdu.tid} to {app}: {inner.detail}", inner.ref)
+    return Seen(
+        inner.ok,
+        f"WSP push TID {pdu.tid} to {app}: {inner.detail}",
+        inner.ref,
+        _push_deviations(pdu),
+    )
+
+
+def _push_deviations(pdu: wsp_push.PushPdu) -> tuple[str, ...]:
+    out = []
+    if pdu.content_type_form == "text" and pdu.media_type in wsp_push.CONTENT_TYPE_CODES:
+        out.append(f"content type {pdu.media_type} as a text string, not its short form")
+    copied = sorted({n for n, _v in pdu.headers if n.lower() in PI_TRANSPORT_HEADERS})
+    if copied:
+        out.append("the PI's request headers copied into the push: " + ", ".join(copied))
+    return tuple(out)
 
 
 # --- what the push initiator pushes ------------------------------------------------------

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mmsconf.emulators import push_content
 from mmsconf.emulators.codecs import pap
@@ -61,6 +61,13 @@ class Sent:
     required: bool = False
 
     @property
+    def deviations(self) -> tuple[str, ...]:
+        """What the PI read leniently in the answer (the codec's deviation codes)."""
+        if self.answer is None:
+            return ()
+        return tuple(d.code for d in self.answer.deviations)
+
+    @property
     def code(self) -> int | None:
         m = self.answer.message if self.answer is not None else None
         if isinstance(m, pap.PushResponse):
@@ -90,6 +97,7 @@ class Retry:
     client: str
     bearer: str | None
     required: bool
+    network: str | None = None
 
 
 class PushInitiator(Service):
@@ -142,15 +150,20 @@ class PushInitiator(Service):
         bearer: str | None = None,
         required: bool = False,
         retries: int | None = None,
+        network: str | None = None,
     ) -> Sent:
         """One push-message to the PPG; its answer judged as PAP (``problem`` says if not)."""
         group = ref.group
         if ref.retry == 0:
             self._tries[group] = self.config.retries if retries is None else retries
-        self._retry_of[group] = Retry(ref, client, bearer, required)
+        self._retry_of[group] = Retry(ref, client, bearer, required, network)
         qos = None
         if bearer is not None:
             qos = pap.QualityOfService(bearer=bearer, bearer_required=required)
+        if network is not None:
+            # A network named with a required bearer is required too: a bearer is one
+            # of a network's (Kannel refuses bearer-required without network-required).
+            qos = replace(qos or pap.QualityOfService(), network=network, network_required=required)
         message = pap.PushMessage(
             self.push_id(ref),
             (self.address(client),),
@@ -254,9 +267,17 @@ class PushInitiator(Service):
         if left <= 0:
             return
         self._tries[group] = left - 1
-        again = Retry(ref.again(), retry.client, retry.bearer, retry.required)
+        again = replace(retry, ref=ref.again())
         self._retry_of[group] = again  # the latest try, from now on
-        self.spawn(self.push(again.ref, again.client, bearer=again.bearer, required=again.required))
+        self.spawn(
+            self.push(
+                again.ref,
+                again.client,
+                bearer=again.bearer,
+                required=again.required,
+                network=again.network,
+            )
+        )
 
     def settled(self, group: str) -> bool:
         """Whether the push ``group`` is over: its latest try was notified, and that said

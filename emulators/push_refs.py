@@ -18,10 +18,12 @@ import itertools
 import re
 from dataclasses import dataclass
 
-#: The push bearers the kit knows: OMA push over SIP, and WAP push over WDP/UDP (port 2948).
+#: The push bearers the kit knows: OMA push over SIP, WAP push over WDP/UDP (port 2948),
+#: and WAP push over SMS (WDP ports in the UDH; what Kannel sends to a PLMN address).
 SIP = "SIP"
 UDP = "UDP"
-BEARERS = (SIP, UDP)
+SMS = "SMS"
+BEARERS = (SIP, UDP, SMS)
 #: The WDP port of connectionless WAP push (WAP-259 WDP; Kannel CONNECTIONLESS_PUSH_CLIPORT).
 WDP_PUSH_PORT = 2948
 #: The port a PPG sends connectionless WSP from (CONNECTIONLESS_SERVPORT).

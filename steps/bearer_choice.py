@@ -85,6 +85,18 @@ def pi_pushes_requiring(bc: BearerChoiceDriver, bearer: str) -> Push:
 
 @when(
     parsers.parse(
+        "the push initiator pushes an MMS notification to the client, requiring the bearer "
+        '"{bearer}" on the network "{network}"'
+    ),
+    target_fixture="push",
+)
+def pi_pushes_requiring_on(bc: BearerChoiceDriver, bearer: str, network: str) -> Push:
+    """bearer, network: PAP (WDP) names, e.g. "GHOST/R_DATA" on "GSM"."""
+    return bc.push(preferred=bearer, required=True, network=network)
+
+
+@when(
+    parsers.parse(
         "the push initiator pushes {count:d} MMS notifications over them, preferring {prefs} "
         "in turn"
     ),
@@ -226,6 +238,24 @@ def by_udp(bc: BearerChoiceDriver, push: Push) -> None:
 def no_attempt(bc: BearerChoiceDriver, push: Push) -> None:
     _expecting(bc, push, None)
     bc.judge(push)
+
+
+@then(
+    parsers.parse(
+        "the gateway refuses the push at once with PAP code {code:d}, and no attempt reaches "
+        "the client"
+    )
+)
+def refused_at_once(bc: BearerChoiceDriver, push: Push, code: int) -> None:
+    story = bc.settled_story(push)
+    sent = story.sent[0] if story.sent else None
+    check(
+        sent is not None and not sent.problem and sent.code == code,
+        "bc_via_server",
+        f"push-response {code} ({pap.RESULT_CODES.get(code, '?')}) to the push-message",
+        judge.tell(story),
+    )
+    check(not story.attempts, "bc_no_retry", "no delivery attempt", judge.tell(story))
 
 
 @then(parsers.parse('the push initiator gets a result notification saying "{state}"'))

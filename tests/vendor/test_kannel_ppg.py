@@ -1,0 +1,90 @@
+"""Kannel's PPG (Debian kannel 1.4.5), a push gateway nobody here wrote, judged by the
+bearer-choice suite: the exact set of verdicts, the same twice in a row.
+
+The harness starts bearerbox and wapbox itself (``gateway = "kannel"``), a fresh
+instance per feature file, and plays the PI, the handsets (WDP and SMS through
+the fake SMSC link) and the presence server. Kannel picks the bearer from the
+address type alone and never asks about the client, so the scenarios that
+judge client information fail, each naming what Kannel did; the PAP wire
+scenarios pass. A change that turns one of these verdicts (a right one) wrong
+fails here. The second run of the same profile shows the verdicts do not
+depend on what the first left in Kannel or on the order.
+
+Needs Debian's ``kannel`` and a C compiler (the loopback shim): skipped where
+missing, except in CI, which installs both.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from mmsconf.fixtures.areas.bearer_choice.kannel import KannelOptions, binaries_missing
+
+PROFILES = Path(__file__).resolve().parents[2] / "fixtures" / "profiles"
+
+NOT_CLAIMED = "skipped"
+#: Scenario (as the report names it) -> (verdict, the clause a failure names).
+SMS: dict[str, tuple[str, str]] = {}
+IP: dict[str, tuple[str, str]] = {}
+
+
+@pytest.fixture
+def kannel_installed() -> None:
+    missing = binaries_missing(KannelOptions(bearerbox="bearerbox", wapbox="wapbox"))
+    if missing:
+        message = "Kannel cannot run here: " + "; ".join(missing)
+        if os.environ.get("CI"):
+            pytest.fail(f"{message}; CI must install it", pytrace=False)
+        pytest.skip(message)
+
+
+def _run(vendor, profile: Path, report: Path, seed: int) -> tuple[dict, float]:
+    started = time.monotonic()
+    result, table = vendor.run_suite(profile, report, seed=seed, area="bearer_choice")
+    assert table, f"no junit.xml verdicts; exit {result.returncode}\n{result.stdout[-3000:]}"
+    return table, time.monotonic() - started
+
+
+def test_kannel_named_by_msisdn_gets_the_expected_verdicts_twice(
+    tmp_path: Path, vendor, kannel_installed
+) -> None:
+    profile = PROFILES / "kannel-ppg.toml"
+    first, took1 = _run(vendor, profile, tmp_path / "first", seed=15)
+    second, took2 = _run(vendor, profile, tmp_path / "second", seed=16)
+    print(f"kannel-ppg: {took1:.1f} s, then {took2:.1f} s")
+    assert first == SMS, _diff(SMS, first)
+    assert second == first, _diff(first, second)
+    assert _kannel_left(tmp_path) == [], "a box outlived its run"
+
+
+def test_kannel_named_by_ipv4_address_gets_the_expected_verdicts(
+    tmp_path: Path, vendor, kannel_installed
+) -> None:
+    table, took = _run(vendor, PROFILES / "kannel-ppg-ip.toml", tmp_path / "ip", seed=17)
+    print(f"kannel-ppg-ip: {took:.1f} s")
+    assert table == IP, _diff(IP, table)
+
+
+def _diff(want: dict, got: dict) -> str:
+    lines = []
+    for name in sorted(set(want) | set(got)):
+        if want.get(name) != got.get(name):
+            lines.append(f"{name}: expected {want.get(name)}, got {got.get(name)}")
+    return "\n".join(lines)
+
+
+def _kannel_left(folder: Path) -> list[str]:
+    """Kannel processes still running whose config lies under ``folder`` (this test's)."""
+    left = []
+    for proc in Path("/proc").iterdir():
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if any(str(folder).encode() in a for a in argv) and b"box" in argv[0]:
+            left.append(b" ".join(argv).decode(errors="replace"))
+    return left
