@@ -17,6 +17,8 @@ missing, except in CI, which installs both.
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import time
 from pathlib import Path
 
@@ -102,13 +104,22 @@ def _run(vendor, profile: Path, report: Path, seed: int) -> tuple[dict, float]:
 def test_kannel_named_by_msisdn_gets_the_expected_verdicts_twice(
     tmp_path: Path, vendor, kannel_installed
 ) -> None:
+    """First a fresh Kannel per feature file; then one Kannel for the whole run, so every
+    scenario meets what all the earlier ones left in it: the verdicts must not change."""
     profile = PROFILES / "kannel-ppg.toml"
+    one_instance = tmp_path / "kannel-one-instance.toml"
+    one_instance.write_text(
+        profile.read_text() + '\n[bearer_choice.kannel]\nrestart = "run"\n', encoding="utf-8"
+    )
     first, took1 = _run(vendor, profile, tmp_path / "first", seed=15)
-    second, took2 = _run(vendor, profile, tmp_path / "second", seed=16)
-    print(f"kannel-ppg: {took1:.1f} s, then {took2:.1f} s")
+    second, took2 = _run(vendor, one_instance, tmp_path / "second", seed=16)
+    print(f"kannel-ppg: {took1:.1f} s (instance per feature), then {took2:.1f} s (one instance)")
     assert first == SMS, _diff(SMS, first)
     assert second == first, _diff(first, second)
+    assert len(list((tmp_path / "first" / "kannel").iterdir())) == 2  # two features ran
+    assert len(list((tmp_path / "second" / "kannel").iterdir())) == 1
     assert _kannel_left(tmp_path) == [], "a box outlived its run"
+    _tshark_clean(tmp_path / "first" / "pcap")
 
 
 def test_kannel_named_by_ipv4_address_gets_the_expected_verdicts(
@@ -117,6 +128,40 @@ def test_kannel_named_by_ipv4_address_gets_the_expected_verdicts(
     table, took = _run(vendor, PROFILES / "kannel-ppg-ip.toml", tmp_path / "ip", seed=17)
     print(f"kannel-ppg-ip: {took:.1f} s")
     assert table == IP, _diff(IP, table)
+    _tshark_clean(tmp_path / "ip" / "pcap")
+
+
+def test_the_example_report_in_the_docs_shows_these_verdicts(vendor) -> None:
+    """reports/examples/kannel-ppg is the README's worked example: it must not go stale."""
+    example = Path(__file__).resolve().parents[2] / "reports" / "examples" / "kannel-ppg"
+    assert vendor.verdict_table(example) == SMS
+    assert (example / "index.html").is_file()
+
+
+NOT_CLEAN = "_ws.malformed || _ws.expert.severity >= warning || tcp.analysis.flags"
+
+
+def _tshark_clean(pcaps: Path) -> None:
+    """Every scenario's pcap dissects in tshark with no malformed packet, no expert warning
+    and no TCP analysis flag (PAP as HTTP on 8080, WSP on 2948). The robustness scenarios
+    send malformed PAP on purpose, so their pcaps show it and are left out."""
+    tshark = shutil.which("tshark")
+    if tshark is None:
+        if os.environ.get("CI"):
+            pytest.fail("tshark not found (Debian package tshark); CI must install it")
+        return
+    files = [p for p in sorted(pcaps.glob("*.pcap")) if "robustness" not in p.name]
+    assert files
+    decode = ["-d", "tcp.port==8080,http", "-d", "udp.port==2948,wsp"]
+    for pcap in files:
+        out = subprocess.run(
+            [tshark, "-r", str(pcap), *decode, "-Y", NOT_CLEAN],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.strip() == "", f"{pcap.name}: {out.stdout[:500]}"
 
 
 def _diff(want: dict, got: dict) -> str:
