@@ -331,7 +331,9 @@ class LineFramer:
 
     def _dropped(self, data: bytes | bytearray) -> Overlong:
         self.overflows += 1
-        return Overlong(bytes(data[: self.HEAD]))
+        # Never more than the framer is sure to hold, so the head is the same however
+        # the stream was cut.
+        return Overlong(bytes(data[: min(self.HEAD, self._limit)]))
 
     @property
     def pending(self) -> int:

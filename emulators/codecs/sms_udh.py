@@ -119,8 +119,10 @@ def encode(udh: Udh) -> bytes:
     """The header with its UDHL; ``UdhError`` for what ``decode`` would refuse."""
     body = bytearray()
     for iei, value in udh.elements:
-        if not 0 <= iei <= 255 or len(value) > 255:
-            raise UdhError(f"IE {iei!r}", f"IEI or its {len(value)} octets do not fit an octet")
+        if not 0 <= iei <= 255:
+            raise UdhError(f"IE {iei!r}", "an IEI is one octet")
+        if len(value) > 255:
+            raise UdhError(f"IE 0x{iei:02X}", f"{len(value)} octets: a length is one octet")
         body += bytes((iei, len(value))) + value
     if not body or len(body) > MAX_UDHL:
         raise UdhError("UDHL", f"{len(body)} octets of elements")
