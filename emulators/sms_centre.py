@@ -13,7 +13,7 @@ A line that does not read (an over-long one too) is recorded, emitted as
 ``bad-line`` with the field it broke, and the link goes on: what was taken
 before is kept. Each line is one trace event, in the order it came. A
 ``deliver`` callback that raises is emitted as ``deliver-error``; it does not
-end the link.
+end the link. A part held for a later one (or a copy of one) is emitted as ``part``.
 """
 
 from __future__ import annotations
@@ -186,6 +186,8 @@ class SmsCentre(Service):
         tag = (event.seq if event is not None else None, deviations)
         joined = self.reassembly.take((sms.sender, sms.receiver), udh, sms.data, tag)
         if joined is None:
+            # Held (or a copy ignored): said, so a test or a step can wait on it.
+            self.events.emit("part", sender=sms.sender, receiver=sms.receiver, concat=concat)
             return
         tags = cast("tuple[tuple[int | None, tuple[str, ...]], ...]", joined.tags)
         seen: list[str] = []
