@@ -9,8 +9,11 @@ line in the trace once, decodes it, joins the parts of a concatenated SMS
 network routes it to the handset with that number, where it is one
 delivery attempt on the SMS bearer.
 
-A line that does not read is recorded, emitted as ``bad-line`` with the
-field it broke, and the link goes on: what was taken before is kept.
+A line that does not read (an over-long one too) is recorded, emitted as
+``bad-line`` with the field it broke, and the link goes on: what was taken
+before is kept. Each line is one trace event, in the order it came. A
+``deliver`` callback that raises is emitted as ``deliver-error``; it does not
+end the link. A part held for a later one (or a copy of one) is emitted as ``part``.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from mmsconf.emulators.codecs import fake_smsc, sms_udh
 from mmsconf.emulators.service import Service
@@ -75,7 +79,6 @@ class SmsCentre(Service):
         self.delivered: list[SmsDelivery] = []
         self.bad: list[BadLine] = []
         self.reassembly = sms_udh.Reassembly()
-        self._seqs: dict[tuple[str, str, int], list[int]] = {}
         self._writer: asyncio.StreamWriter | None = None
 
     async def start(self) -> None:
@@ -128,11 +131,12 @@ class SmsCentre(Service):
                 chunk = await reader.read(65536)
                 if not chunk:
                     break
-                overflows = framer.overflows
                 for line in framer.feed(chunk):
-                    self._take(line, local)
-                if framer.overflows > overflows:
-                    self._bad(b"", "line", f"over {framer.max_line} octets, dropped", local)
+                    if isinstance(line, fake_smsc.Overlong):
+                        reason = f"over {framer.max_line} octets, dropped"
+                        self._bad(line.head, "line", reason, local)
+                    else:
+                        self._take(line, local)
         except OSError:
             pass
         finally:
@@ -177,25 +181,33 @@ class SmsCentre(Service):
             at=at,
             listener=self.target,
         )
-        key = (sms.sender, sms.receiver, concat.ref if concat is not None else -1)
-        seqs = self._seqs.setdefault(key, [])
-        if event is not None:
-            seqs.append(event.seq)
-        whole = self.reassembly.add((sms.sender, sms.receiver), udh, sms.data)
-        if whole is None:
+        # Each part keeps its trace event and deviations: the delivery names the lines it
+        # was made of (not a duplicate's) and every deviation any of them had.
+        tag = (event.seq if event is not None else None, deviations)
+        joined = self.reassembly.take((sms.sender, sms.receiver), udh, sms.data, tag)
+        if joined is None:
+            # Held (or a copy ignored): said, so a test or a step can wait on it.
+            self.events.emit("part", sender=sms.sender, receiver=sms.receiver, concat=concat)
             return
-        self._seqs.pop(key, None)
+        tags = cast("tuple[tuple[int | None, tuple[str, ...]], ...]", joined.tags)
+        seen: list[str] = []
+        for _seq, devs in tags:
+            seen += [d for d in devs if d not in seen]
         delivery = SmsDelivery(
             sms.sender,
             sms.receiver,
             udh.ports if udh is not None else None,
-            concat.total if concat is not None else 1,
-            whole,
+            joined.parts,
+            joined.data,
             at,
             self.target,
-            tuple(seqs),
-            deviations,
+            tuple(sorted(seq for seq, _devs in tags if seq is not None)),
+            tuple(seen),
         )
         self.delivered.append(delivery)
         self.events.emit("sms", delivery=delivery)
-        self.deliver(delivery)
+        try:
+            self.deliver(delivery)
+        except Exception as err:
+            # The network's (or a handset's) fault: recorded, and the link stays up.
+            self.events.emit("deliver-error", delivery=delivery, error=err)

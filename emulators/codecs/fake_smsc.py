@@ -35,6 +35,7 @@ __all__ = [
     "Kind",
     "LineFramer",
     "Mode",
+    "Overlong",
     "decode_line",
     "encode_line",
     "url_decode",
@@ -159,11 +160,14 @@ def decode_line(line: bytes, mode: Mode = Mode.STRICT) -> tuple[FakeSms, tuple[s
     if b"\n" in line or b"\r" in line:
         raise FakeSmscError("line", "a line break inside the line")
     parts = line.split(b" ", 3)
-    if len(parts) < 3:
-        missing = ("sender", "receiver", "kind")[len(parts)]
-        raise FakeSmscError(missing, "missing")
+    # Named in the order they stand, so an empty line or a bare number names the sender
+    # (or receiver) rather than a later field.
     sender = _address(parts[0], "sender")
+    if len(parts) < 2:
+        raise FakeSmscError("receiver", "missing")
     receiver = _address(parts[1], "receiver")
+    if len(parts) < 3:
+        raise FakeSmscError("kind", "missing")
     try:
         kind = Kind(parts[2].decode("ascii"))
     except (UnicodeDecodeError, ValueError):
@@ -195,6 +199,10 @@ def decode_line(line: bytes, mode: Mode = Mode.STRICT) -> tuple[FakeSms, tuple[s
 
 def _udh_line(sender: str, receiver: str, rest: bytes, deviations: list[str] | None) -> FakeSms:
     udh_token, sep, tail = rest.partition(b" ")
+    # The header first: a broken header is the UDH's fault, whatever follows it.
+    udh = url_decode(udh_token, "udh", deviations)
+    if not udh:
+        raise FakeSmscError("udh", "empty")
     if not sep:
         raise FakeSmscError("data", "missing after the UDH")
     word, sep, data_token = tail.partition(b" ")
@@ -203,66 +211,129 @@ def _udh_line(sender: str, receiver: str, rest: bytes, deviations: list[str] | N
     else:
         _deviate(deviations, "udh-without-data-word", "data")
         data = tail
-    udh = url_decode(udh_token, "udh", deviations)
-    if not udh:
-        raise FakeSmscError("udh", "empty")
     return FakeSms(sender, receiver, Kind.UDH, url_decode(data, "data", deviations), udh)
 
 
+def _encoded_address(value: str, field: str) -> bytes:
+    # Checked as decode_line checks it: a space or a non-ASCII character would make a
+    # line the far end splits differently (or an encoding error, not a FakeSmscError).
+    try:
+        raw = value.encode("ascii")
+    except UnicodeEncodeError:
+        raise FakeSmscError(field, f"{value[:40]!r} is not ASCII") from None
+    _address(raw, field)
+    return raw
+
+
 def encode_line(sms: FakeSms) -> bytes:
-    """The line Kannel 1.4.5 writes (or takes) for ``sms``, with its LF."""
-    head = f"{sms.sender} {sms.receiver} {sms.kind.value} ".encode("ascii")
-    if sms.kind is Kind.UDH:
+    """The line Kannel 1.4.5 writes (or takes) for ``sms``, with its LF.
+
+    Refuses (``FakeSmscError`` naming the field) what ``decode_line`` would not
+    read back as ``sms``: a sender or receiver that is no number, a route with a
+    space, a dlr-mask that is not a count, a text with a line break, an empty UDH,
+    a line over ``MAX_LINE``.
+    """
+    try:
+        kind = Kind(sms.kind)
+    except ValueError:
+        raise FakeSmscError("kind", f"{sms.kind!r} is no line kind") from None
+    head = b" ".join(
+        (
+            _encoded_address(sms.sender, "sender"),
+            _encoded_address(sms.receiver, "receiver"),
+            kind.value.encode("ascii"),
+        )
+    )
+    if kind is Kind.UDH:
+        if not sms.udh:
+            raise FakeSmscError("udh", "empty: a line without a UDH is data")
         body = url_encode(sms.udh) + b" data " + url_encode(sms.data)
-    elif sms.kind in (Kind.DATA, Kind.UCS2):
+    elif kind in (Kind.DATA, Kind.UCS2):
         body = url_encode(sms.data)
-    elif sms.kind is Kind.ROUTE:
-        body = sms.route.encode("latin-1") + b" " + sms.data
-    elif sms.kind is Kind.DLR_MASK:
-        body = str(sms.dlr_mask or 0).encode("ascii") + b" " + sms.data
+    elif kind is Kind.ROUTE:
+        try:
+            route = sms.route.encode("latin-1")
+        except UnicodeEncodeError:
+            raise FakeSmscError("route", f"{sms.route[:20]!r} is not latin-1") from None
+        if not route or any(c in route for c in b" \r\n"):
+            raise FakeSmscError("route", f"{sms.route[:20]!r}: empty or with a space")
+        body = route + b" " + sms.data
+    elif kind is Kind.DLR_MASK:
+        if not isinstance(sms.dlr_mask, int) or sms.dlr_mask < 0:
+            raise FakeSmscError("dlr-mask", f"{sms.dlr_mask!r} is not a count")
+        body = str(sms.dlr_mask).encode("ascii") + b" " + sms.data
     else:
         body = sms.data
-    if b"\n" in body or b"\r" in body:
+    if kind in (Kind.TEXT, Kind.ROUTE, Kind.DLR_MASK) and (b"\n" in sms.data or b"\r" in sms.data):
         raise FakeSmscError("data", "a text line cannot carry a line break; use data")
-    return head + body + b"\n"
+    line = head + b" " + body
+    if len(line) > MAX_LINE:
+        raise FakeSmscError("line", f"{len(line)} octets, over {MAX_LINE}")
+    return line + b"\n"
+
+
+@dataclass(frozen=True)
+class Overlong:
+    """Where the framer dropped a line too long to be an SMS: its first octets (for the
+    trace and the bad-line event). It stands in the framer's output where the line
+    would have, so the caller reports it in order and the stream goes on after it."""
+
+    head: bytes
 
 
 class LineFramer:
-    """A byte stream cut into lines (LF-terminated), none longer than ``max_line``.
+    """A byte stream cut into lines (LF-terminated), none longer than ``max_line``
+    octets besides its CR LF.
 
-    An over-long line is dropped whole, up to its LF, and reported once as an
-    error line (``b""`` is never a line: the caller sees ``FakeSmscError``
-    from ``feed`` only through ``overflows``); the stream goes on after it.
+    ``feed`` returns the complete lines in stream order, with an ``Overlong`` in
+    place of each line that is too long: it is dropped whole, up to its LF, and
+    the lines after it are read as usual. Whether a line is too long does not
+    depend on how the stream was cut into chunks.
     """
+
+    #: How much of a dropped line its ``Overlong`` keeps.
+    HEAD = 64
 
     def __init__(self, max_line: int = MAX_LINE) -> None:
         self.max_line = max_line
+        #: The longest line taken, its CR LF included.
+        self._limit = max_line + 2
         self._buffer = bytearray()
         self._skipping = False
         #: How many over-long lines were dropped.
         self.overflows = 0
 
-    def feed(self, data: bytes) -> list[bytes]:
-        lines: list[bytes] = []
+    def feed(self, data: bytes) -> list[bytes | Overlong]:
+        """The lines (with their LF) completed by ``data``, and an ``Overlong`` per
+        line dropped."""
+        out: list[bytes | Overlong] = []
         self._buffer += data
         while True:
             end = self._buffer.find(b"\n")
-            if end < 0:
-                if len(self._buffer) > self.max_line:
-                    if not self._skipping:
-                        self.overflows += 1
-                    self._skipping = True
-                    self._buffer.clear()
-                return lines
-            line = bytes(self._buffer[: end + 1])
-            del self._buffer[: end + 1]
             if self._skipping:
+                # The rest of a line already reported: drop up to its LF.
+                if end < 0:
+                    self._buffer.clear()
+                    return out
+                del self._buffer[: end + 1]
                 self._skipping = False
                 continue
-            if len(line) > self.max_line + 2:
-                self.overflows += 1
-                continue
-            lines.append(line)
+            if end < 0:
+                # No LF yet, and already more than a whole line may hold besides it.
+                if len(self._buffer) >= self._limit:
+                    out.append(self._dropped(self._buffer))
+                    self._buffer.clear()
+                    self._skipping = True
+                return out
+            line = bytes(self._buffer[: end + 1])
+            del self._buffer[: end + 1]
+            out.append(self._dropped(line) if len(line) > self._limit else line)
+
+    def _dropped(self, data: bytes | bytearray) -> Overlong:
+        self.overflows += 1
+        # Never more than the framer is sure to hold, so the head is the same however
+        # the stream was cut.
+        return Overlong(bytes(data[: min(self.HEAD, self._limit)]))
 
     @property
     def pending(self) -> int:
