@@ -91,7 +91,7 @@ def test_reference_gateway_out_of_process_passes_like_the_embedded_one(
         (config, tmp_path / "r"), (profile(tmp_path / "e.toml", "reference"), tmp_path / "e")
     )
     assert code == 0 and {v for v, _c in out_of_process.values()} == {"passed"}, out_of_process
-    assert len(out_of_process) == 18
+    assert len(out_of_process) == 19
     assert embedded_code == 0 and embedded == out_of_process
     # The gateway process carried the traffic: pushes, presence queries, SIP pushes, WDP.
     assert gateway.stop() == 0
