@@ -267,7 +267,7 @@ class PushGateway(Service):
         except si.SiError as err:
             return self._response(message.push_id, pap.TRANSFORMATION_FAILURE, str(err)[:200])
         qos = message.qos
-        if qos is not None and qos.bearer_required and qos.bearer not in SERVED_BEARERS:
+        if qos is not None and qos.bearer_required and not self.serves(qos.bearer):
             # Known at once: no client state can make a bearer this gateway lacks usable.
             return self._response(
                 message.push_id,
@@ -282,6 +282,10 @@ class PushGateway(Service):
         self.events.emit("push", push=push)
         self.spawn(self._process(push))
         return self._response(message.push_id, pap.ACCEPTED)
+
+    def serves(self, bearer: str | None) -> bool:
+        """Whether a push may require ``bearer`` here (SIP, WDP over IP, or any)."""
+        return bearer in SERVED_BEARERS
 
     def _status(self, message: pap.StatusQueryMessage) -> HttpAnswer:
         push = self.pushes.get(message.push_id)

@@ -82,6 +82,14 @@ class SendsTwice(PushGateway):
         return first
 
 
+class AcceptsAnyRequiredBearer(PushGateway):
+    """bc_via_server: takes a push requiring a bearer it has not got (1001, then 3010 in a
+    notification) instead of refusing it at once."""
+
+    def serves(self, bearer: str | None) -> bool:
+        return True
+
+
 #: name -> (gateway class, the clause it breaks)
 MUTANTS: dict[str, tuple[type[PushGateway], str]] = {
     "mutant-no-presence-query": (NoPresenceQuery, "bc_get_info"),
@@ -91,6 +99,7 @@ MUTANTS: dict[str, tuple[type[PushGateway], str]] = {
     "mutant-tries-wap-to-offline": (TriesWapToOffline, "bc_no_retry"),
     "mutant-no-result-notification": (NoResultNotification, "bc_no_retry"),
     "mutant-sends-twice": (SendsTwice, "bc_no_retry"),
+    "mutant-accepts-any-required-bearer": (AcceptsAnyRequiredBearer, "bc_via_server"),
 }
 
 #: Which scenario catches each (the first to fail naming the clause), for the record.
@@ -102,6 +111,7 @@ CAUGHT_BY = {
     "mutant-tries-wap-to-offline": "A client that went offline while registered for SIP push",
     "mutant-no-result-notification": "200 pushes to clients in mixed states",
     "mutant-sends-twice": "200 pushes to clients in mixed states",
+    "mutant-accepts-any-required-bearer": "A push that requires a bearer the gateway does not",
 }
 
 for _name, (_cls, _clause) in MUTANTS.items():
