@@ -99,13 +99,43 @@ class MM7Error(Exception):
     ``element`` names the offending element or header (e.g. ``"MessageID"``,
     ``"TransactionID@mustUnderstand"``, ``"Content-Type"``), ``status`` is the
     MM7 status code the peer should receive for it.
+
+    Strict decoding reads a message to its end and refuses it once, listing
+    every deviation it found in ``deviations`` (so a vendor fixes them in one
+    go); ``element``, ``reason`` and ``status`` are then the first one's. When
+    reading stopped at something no mode can read past, that fault is the
+    last entry, with the code ``"refused"``. An error that stopped reading
+    before any deviation lists just itself.
     """
 
-    def __init__(self, element: str, reason: str, status: int = StatusCode.VALIDATION_ERROR):
-        super().__init__(f"{element}: {reason} (MM7 status {status})")
+    def __init__(
+        self,
+        element: str,
+        reason: str,
+        status: int = StatusCode.VALIDATION_ERROR,
+        *,
+        deviations: tuple[Deviation, ...] = (),
+    ):
+        found = deviations or (Deviation(REFUSED, element, reason, int(status)),)
+        text = f"{element}: {reason} (MM7 status {status})"
+        if len(found) > 1:
+            rest = "; ".join(f"{d.element}: {d.detail}" for d in found[1:])
+            text += f"; {len(found) - 1} more: {rest}"
+        super().__init__(text)
         self.element = element
         self.reason = reason
         self.status = int(status)
+        self.deviations = found
+
+    @classmethod
+    def of(cls, deviations: tuple[Deviation, ...]) -> MM7Error:
+        """One error for everything a strict decode found, the first one leading."""
+        first = deviations[0]
+        return cls(first.element, first.detail, first.status, deviations=deviations)
+
+
+#: The code of the entry that stopped reading, in ``MM7Error.deviations``.
+REFUSED = "refused"
 
 
 @dataclass(frozen=True)
@@ -115,6 +145,8 @@ class Deviation:
     code: str  # stable identifier, e.g. "soapaction-namespace", "status-before-version"
     element: str
     detail: str
+    # The status strict mode refuses it with; not part of what was accepted.
+    status: int = field(default=StatusCode.VALIDATION_ERROR, compare=False)
 
 
 @dataclass(frozen=True)

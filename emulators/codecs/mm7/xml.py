@@ -24,6 +24,8 @@ class Reader:
         self.config = config
         self.strict = config.mode is Mode.STRICT
         self.deviations: list[Deviation] = []
+        self._codes: set[str] = set()
+        self._pairs: set[tuple[str, str]] = set()
         self.ns: str | None = config.namespace  # namespace of the MM7 elements being read
         self.rel5 = False
 
@@ -36,13 +38,18 @@ class Reader:
         *,
         once: bool = False,
     ) -> None:
-        """Strict: refuse. Lenient: record once per (code, element), or per code
-        with ``once``, and go on."""
-        if self.strict:
-            raise MM7Error(element, detail, status)
-        if any(d.code == code and (once or d.element == element) for d in self.deviations):
+        """Record once per (code, element), or per code with ``once``, and go on.
+
+        Both modes read on past a deviation: strict refuses at the end of the
+        message, with all of them (``decode``), so a peer learns every fault
+        of a message from one answer.
+        """
+        # Sets, not a scan of the list: a hostile message may hold thousands.
+        if code in self._codes and (once or (code, element) in self._pairs):
             return
-        self.deviations.append(Deviation(code, element, detail))
+        self._codes.add(code)
+        self._pairs.add((code, element))
+        self.deviations.append(Deviation(code, element, detail, int(status)))
 
     def mm7_name(self, el: etree._Element) -> str | None:
         """Local name of an MM7 child element, or None for a foreign element."""
