@@ -114,6 +114,8 @@ def _write_submit_req(w: _Writer, body: etree._Element, m: SubmitReq) -> None:
     w.opt(el, "ServiceCode", m.service_code)
     w.opt(el, "LinkedID", m.linked_id)
     w.opt(el, "MessageClass", m.message_class)
+    w.opt(el, "EarliestDeliveryTime", m.earliest_delivery_time)
+    w.opt(el, "ExpiryDate", m.expiry_date)
     w.opt(el, "DeliveryReport", m.delivery_report)
     w.opt(el, "ReadReply", m.read_reply)
     w.opt(el, "Priority", m.priority)

@@ -70,13 +70,19 @@ DEVIATION_CODES: dict[str, str] = {
     "unknown-version": "an MM7Version that matches no release",
     "mmstatus-numeric": "MMStatus given as a number (kept as written)",
     "timestamp-for-date": "TimeStamp where DeliveryReportReq has Date",
+    "recipients-for-recipient": "Recipients (SubmitReq's list) where DeliveryReportReq has "
+    "Recipient",
     "boolean-case": "a boolean written TRUE / False / ...",
     "date-format": "an RFC 822 or compact date instead of xs:dateTime (kept as written)",
+    "date-invalid": "ExpiryDate / EarliestDeliveryTime neither a date nor a duration (ignored)",
     "error-outside-fault": "RSErrorRsp / VASPErrorRsp straight in the Body, not in a Fault",
+    "space-before-xml-declaration": "white space (blank lines) before the XML declaration",
     "charset-mismatch": "the XML declaration's charset disagrees with the bytes (read as UTF-8)",
     "bare-address": "an address as bare text, not Number/RFC2822Address/ShortCode",
     "faultcode-unqualified": "faultcode not a QName in the SOAP envelope namespace",
     "fault-children-qualified": "faultcode/faultstring/detail namespace-qualified",
+    "fault-children-namespaced": "faultcode/faultstring/detail in the MM7 namespace (a default "
+    "xmlns on the Envelope)",
     "fault-detail-unknown": "a Fault detail entry that is not RSErrorRsp/VASPErrorRsp (skipped)",
 }
 

@@ -208,6 +208,9 @@ class SubmitReq(Envelope):
     applic_id: str | None = None
     reply_applic_id: str | None = None
     aux_applic_info: str | None = None
+    # xs:dateTime or xs:duration (e.g. "P2D") as on the wire.
+    earliest_delivery_time: str | None = None
+    expiry_date: str | None = None
     content_href: str | None = None  # "cid:..." as written in <Content href>
     parts: tuple[ContentPart, ...] = ()
 
