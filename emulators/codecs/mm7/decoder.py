@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .. import mime
 from .envelope import read_envelope
+from .multipart import split_judged
 from .rules import DEFAULT_CONFIG, STATUS_FORMAT, CodecConfig
 from .types import MM7_NAMESPACES, ContentPart, Decoded, MM7Error, MM7Message
 from .xml import Reader, parse_xml
@@ -67,9 +68,7 @@ def _split_body(r: Reader, body: bytes, content_type: str) -> tuple[bytes, dict[
         content_type.encode("latin-1")
     except UnicodeEncodeError:
         raise MM7Error("Content-Type", "not latin-1", STATUS_FORMAT) from None
-    # The split's framing notes are not judged here yet: MM7 reads past them,
-    # as it always has, until they become named deviations.
-    subparts = mime.split(body, boundary).parts
+    subparts = split_judged(r, body, boundary)
     if not subparts:
         raise MM7Error(
             "Content-Type@boundary", f"no MIME part with boundary {boundary!r}", STATUS_FORMAT

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from lxml import etree
 
+from .multipart import nested_content_ids
 from .rules import (
     CHARGED_PARTIES,
     CONTENT_CLASSES,
@@ -119,7 +120,7 @@ def _content_href(
     adapt = el.get("allowAdaptations")
     if adapt is not None:
         read_bool(r, adapt, "Content@allowAdaptations")
-    if cid_of(href, parts) is None:
+    if cid_of(href, parts) is None and cid_of(href, nested_content_ids(parts.values())) is None:
         ref = href.strip(XML_SPACE)
         if ref[:4].lower() != "cid:":
             raise MM7Error("Content@href", f"{href!r} is not a cid: reference", STATUS_FORMAT)

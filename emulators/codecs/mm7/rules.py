@@ -67,6 +67,10 @@ DEVIATION_CODES: dict[str, str] = {
     "multipart-no-boundary": "multipart/related without boundary, body is a bare envelope",
     "content-id-no-brackets": "Content-ID (or start) without angle brackets",
     "content-id-missing": "a content part without Content-ID",
+    "mime-no-blank-line": "a MIME part's headers end without a blank line after them",
+    "mime-no-close-delimiter": "no close delimiter: the last part runs to the end of the body",
+    "mime-close-delimiter-garbled": "a close delimiter written with a non-ASCII dash (the body "
+    "ends there)",
     "unknown-version": "an MM7Version that matches no release",
     "mmstatus-numeric": "MMStatus given as a number (kept as written)",
     "timestamp-for-date": "TimeStamp where DeliveryReportReq has Date",

@@ -107,9 +107,7 @@ def read_time(r: Reader, el: etree._Element, name: str) -> str | None:
     if _is_loose_date(value):
         r.deviate("date-format", name, f"{value!r} is not an xs:dateTime")
         return value
-    r.deviate(
-        "date-invalid", name, f"{value[:50]!r} is neither an xs:dateTime nor an xs:duration"
-    )
+    r.deviate("date-invalid", name, f"{value[:50]!r} is neither an xs:dateTime nor an xs:duration")
     return None
 
 

@@ -243,7 +243,13 @@ def content_parts(draw: st.DrawFn) -> tuple[ContentPart, ...]:
 
 
 # ExpiryDate / EarliestDeliveryTime: absolute or relative, as strict mode takes them.
-_TIMES = ("2024-05-01T10:00:00Z", "2024-05-01T10:00:00.5+02:00", "P2D", "PT1H30M", "P1Y2M3DT4H5M6.7S")
+_TIMES = (
+    "2024-05-01T10:00:00Z",
+    "2024-05-01T10:00:00.5+02:00",
+    "P2D",
+    "PT1H30M",
+    "P1Y2M3DT4H5M6.7S",
+)
 
 
 @st.composite
