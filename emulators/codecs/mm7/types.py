@@ -8,6 +8,7 @@ back. Field names follow the schema's element names in snake case.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 
 SOAP_ENV_NS = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -136,6 +137,26 @@ class MM7Error(Exception):
 
 #: The code of the entry that stopped reading, in ``MM7Error.deviations``.
 REFUSED = "refused"
+
+# Characters XML 1.0 cannot carry (C0 controls but tab/LF/CR, surrogates, U+FFFE/F):
+# a reason quoting a peer's bytes must not make the answer unwritable.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def error_details(error: MM7Error, limit: int = 480) -> str:
+    """What a fault's Status/Details tells the peer: each failing element and
+    why, "element: reason; ...", in the order found.
+
+    Details is xs:any in the schema; plain text is the part of it every peer
+    reads. Each entry is cut at 120 characters and the whole at ``limit``, so
+    the answer stays short whatever the request held.
+    """
+    entries = []
+    for d in error.deviations:
+        entry = f"{d.element}: {d.detail}"
+        entries.append(entry if len(entry) <= 120 else entry[:119] + "\u2026")
+    text = _NOT_XML.sub("?", "; ".join(entries))
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 @dataclass(frozen=True)
