@@ -44,8 +44,8 @@ KNOWN_VERSIONS: tuple[str, ...] = (
 #: Content-ID of the SOAP part in the multipart/related bodies we write.
 ENVELOPE_CONTENT_ID = "mm7-envelope"
 
-#: Every code lenient mode can record, with what it means. Strict mode raises
-#: MM7Error for each of these instead.
+#: Every code lenient mode can record, with what it means. Strict mode refuses
+#: a message that has any, with one MM7Error listing all it found.
 DEVIATION_CODES: dict[str, str] = {
     "body-no-namespace": "the body element is in no namespace",
     "children-no-namespace": "the body element is qualified but its children are not",
