@@ -90,11 +90,20 @@ Handler = Callable[[Inbound], Awaitable[Reply]]
 
 
 def fault_reply(
-    side: str, transaction_id: str, namespace: str, status: int, text: str = ""
+    side: str,
+    transaction_id: str,
+    namespace: str,
+    status: int,
+    text: str = "",
+    details: str | None = None,
 ) -> Reply:
-    """The error answer of a relay ("rs") or a VASP ("vasp"): a SOAP Fault over HTTP 500."""
+    """The error answer of a relay ("rs") or a VASP ("vasp"): a SOAP Fault over HTTP 500.
+
+    ``details`` goes into Status/Details: which element failed and why, so
+    the peer need not ask for our trace.
+    """
     cls = mm7.RSErrorRsp if side == "rs" else mm7.VASPErrorRsp
-    status_obj = mm7.Status.of(status, text or None)
+    status_obj = mm7.Status(int(status), text or mm7.STATUS_TEXT.get(int(status), ""), details)
     detail = cls(transaction_id=transaction_id, namespace=namespace, status=status_obj)
     return Reply(detail, http_status=500)
 
@@ -159,10 +168,16 @@ class MM7Endpoint:
                 )
             except mm7.MM7Error as err:
                 self.service.events.emit(
-                    "rejected", path=path, element=err.element, status=err.status
+                    "rejected",
+                    path=path,
+                    element=err.element,
+                    status=err.status,
+                    elements=[d.element for d in err.deviations],
                 )
                 tid = _sniff_transaction_id(request.body)
-                reply = fault_reply(side, tid, self.codec.namespace, err.status)
+                reply = fault_reply(
+                    side, tid, self.codec.namespace, err.status, details=mm7.error_details(err)
+                )
                 return _answer(reply, f"POST {path} rejected: {err}")
             # Recorded before the handler runs: what it forwards comes after it in the trace.
             request.record(mm7.summary(decoded.message))

@@ -191,13 +191,27 @@ class MMSGServer(Service):
         tid, ns = req.transaction_id, req.namespace
         if account is None:
             self.counters["auth_failures"] += 1
-            return fault_reply("rs", tid, ns, 4001, "SP not configured (VASPID unknown)")
+            return fault_reply(
+                "rs",
+                tid,
+                ns,
+                4001,
+                "SP not configured (VASPID unknown)",
+                details=f"VASPID: {req.vasp_id!r} is not a configured SP",
+            )
         if account.allowed_hosts is not None and inbound.peer[0] not in account.allowed_hosts:
             self.counters["auth_failures"] += 1
             return fault_reply("rs", tid, ns, 4007, "SP address not configured")
         if account.vas_ids is not None and (req.vas_id or "") not in account.vas_ids:
             self.counters["auth_failures"] += 1
-            return fault_reply("rs", tid, ns, 4001, "VASID not configured for this SP")
+            return fault_reply(
+                "rs",
+                tid,
+                ns,
+                4001,
+                "VASID not configured for this SP",
+                details=f"VASID: {req.vas_id!r} is not configured for this SP",
+            )
         creds = inbound.credentials
         if creds is None or (creds.username, creds.password) != (
             account.username,
@@ -226,6 +240,7 @@ class MMSGServer(Service):
                 req.namespace,
                 4004,
                 f"{self.config.msgid1_carrier} (MSGID1 carrier) missing",
+                details=f"{self.config.msgid1_carrier}: missing (it carries the MSGID1)",
             )
         return await self.take_submission(req, auth, msgid1)
 

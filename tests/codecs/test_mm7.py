@@ -786,6 +786,105 @@ DEVIATION_CASES: list[tuple[str, bytes, str, str | None, str, tuple[str, int], s
         "fault-children-qualified",
     ),
     (
+        # The MM7 namespace as the Envelope's default: the Fault's unprefixed children are in it.
+        "fault-children-namespaced",
+        (
+            f'<?xml version="1.0"?><env:Envelope xmlns:env="{SOAP_ENV_NS}" xmlns="{NS}">'
+            '<env:Header><TransactionID env:mustUnderstand="1">T1</TransactionID></env:Header>'
+            "<env:Body><env:Fault><faultcode>env:Client</faultcode>"
+            "<faultstring>Client error</faultstring><detail><RSErrorRsp>"
+            "<MM7Version>6.8.0</MM7Version><Status><StatusCode>2007</StatusCode>"
+            "<StatusText>Message format corrupt</StatusText></Status></RSErrorRsp></detail>"
+            "</env:Fault></env:Body></env:Envelope>"
+        ).encode(),
+        XML,
+        None,
+        NS,
+        ("faultcode", 4004),
+        "fault-children-namespaced",
+    ),
+    (
+        "expiry-not-a-date",
+        env(submit_body("<ExpiryDate>not a date</ExpiryDate>")),
+        XML,
+        None,
+        NS,
+        ("ExpiryDate", 4004),
+        "date-invalid",
+    ),
+    (
+        "earliest-delivery-not-a-duration",
+        env(submit_body("<EarliestDeliveryTime>P2X</EarliestDeliveryTime>")),
+        XML,
+        None,
+        NS,
+        ("EarliestDeliveryTime", 4004),
+        "date-invalid",
+    ),
+    (
+        "expiry-compact-date",
+        env(submit_body("<ExpiryDate>20240703210241</ExpiryDate>")),
+        XML,
+        None,
+        NS,
+        ("ExpiryDate", 4004),
+        "date-format",
+    ),
+    (
+        "blank-line-before-xml-declaration",
+        b"\r\n\r\n" + env(dr_body()),
+        XML,
+        None,
+        NS,
+        ("xml declaration", 2007),
+        "space-before-xml-declaration",
+    ),
+    (
+        "recipients-for-recipient",
+        env(dr_body(DR_INNER.replace("Recipient>", "Recipients>"))),
+        XML,
+        None,
+        NS,
+        ("Recipients", 4004),
+        "recipients-for-recipient",
+    ),
+    (
+        "mime-no-blank-line",
+        mpart(
+            ("Content-Type: text/xml\r\nContent-ID: <env1>", SUBMIT_WITH_CONTENT),
+            ("Content-Type: text/plain\r\nContent-ID: <c1>", b"hi"),
+        ).replace(b"<env1>\r\n\r\n", b"<env1>\r\n"),
+        MP_CT,
+        None,
+        NS,
+        ("MIME part headers", 2007),
+        "mime-no-blank-line",
+    ),
+    (
+        "mime-no-close-delimiter",
+        mpart(
+            ("Content-Type: text/xml\r\nContent-ID: <env1>", SUBMIT_WITH_CONTENT),
+            ("Content-Type: text/plain\r\nContent-ID: <c1>", b"hi"),
+        ).removesuffix(b"--XYZ--\r\n"),
+        MP_CT,
+        None,
+        NS,
+        ("MIME close delimiter", 2007),
+        "mime-no-close-delimiter",
+    ),
+    (
+        "mime-close-delimiter-garbled",
+        mpart(
+            ("Content-Type: text/xml\r\nContent-ID: <env1>", SUBMIT_WITH_CONTENT),
+            ("Content-Type: text/plain\r\nContent-ID: <c1>", b"hi"),
+        ).replace(b"--XYZ--", "\u2013XYZ\u2013".encode()),
+        MP_CT,
+        None,
+        NS,
+        ("MIME close delimiter", 2007),
+        "mime-close-delimiter-garbled",
+    ),
+    (
         "fault-detail-unknown",
         env(
             fault_body(
@@ -1198,7 +1297,12 @@ def test_refused_in_both_modes(
 ) -> None:
     with pytest.raises(MM7Error) as err:
         decode(body, content_type, config=CodecConfig(mode=mode))
-    assert (err.value.element, err.value.status) == expected
+    # Strict leads with any deviation found before reading had to stop; the
+    # refusal itself is the last entry in both modes.
+    last = err.value.deviations[-1]
+    assert (last.code, last.element, last.status) == ("refused", *expected)
+    if mode is Mode.LENIENT:
+        assert (err.value.element, err.value.status) == expected
 
 
 def test_submit_rsp_error_without_message_id_is_fine() -> None:
@@ -1277,18 +1381,86 @@ def _framing_fault(fault: str, body: bytes, boundary: str) -> bytes:
     return f"--{boundary}\u2013\r\n".encode() + body
 
 
+# The splitter's note -> MM7's deviation; preamble and epilogue are legal (RFC 2046).
+FRAMING_DEVIATIONS = {
+    "preamble": None,
+    "epilogue": None,
+    "no-blank-line-after-headers": ("mime-no-blank-line", "MIME part headers"),
+    "no-close-delimiter": ("mime-no-close-delimiter", "MIME close delimiter"),
+    "close-delimiter-non-ascii-dash": None,  # in the preamble it changes nothing
+}
+
+
 @pytest.mark.parametrize("fault", sorted(mime.FRAMING_NOTES))
-@pytest.mark.parametrize("mode", list(Mode))
-def test_multipart_framing_faults_are_read_past_in_both_modes(fault: str, mode: Mode) -> None:
-    """The MIME splitter notes these; MM7 does not judge them (yet) and reads on."""
+def test_multipart_framing_faults_strict_names_lenient_reads(fault: str) -> None:
     encoded = encode(SUBMIT_MP, parts=PARTS)
     boundary = encoded.content_type.split('boundary="', 1)[1].split('"', 1)[0]
     damaged = _framing_fault(fault, encoded.body, boundary)
     assert fault in {note.code for note in mime.split(damaged, boundary).notes}
-    config = CodecConfig(mode=mode)
-    assert decode(damaged, encoded.content_type, config=config) == decode(
-        encoded.body, encoded.content_type, config=config
+    clean = decode(encoded.body, encoded.content_type)
+    expected = FRAMING_DEVIATIONS[fault]
+    if expected is None:
+        for mode in Mode:
+            assert decode(damaged, encoded.content_type, config=CodecConfig(mode=mode)) == clean
+        return
+    error, lenient = decode_both(damaged, encoded.content_type)
+    assert (error.element, error.status) == (expected[1], 2007)
+    assert [(d.code, d.element) for d in lenient.deviations] == [expected]
+    assert lenient.message == clean.message
+
+
+GARBLED_CLOSE = ("\u2013", "\u2014", "\u2212", "\uff0d")
+
+
+@pytest.mark.parametrize("dash", GARBLED_CLOSE)
+@pytest.mark.parametrize("where", ["after", "before"])
+def test_garbled_close_delimiter_ends_the_body_and_stays_out_of_the_data(
+    dash: str, where: str
+) -> None:
+    """A close delimiter "--b–" (or "–b--") where "--b--" belongs: strict names it; lenient
+    ends the body there, and the line is in no part's data."""
+    encoded = encode(SUBMIT_MP, parts=PARTS)
+    boundary = encoded.content_type.split('boundary="', 1)[1].split('"', 1)[0]
+    line = f"--{boundary}{dash}" if where == "after" else f"{dash}{boundary}--"
+    damaged = encoded.body.replace(f"--{boundary}--".encode(), line.encode("utf-8"))
+    error, lenient = decode_both(damaged, encoded.content_type)
+    assert (error.element, error.status) == ("MIME close delimiter", 2007)
+    assert [d.code for d in lenient.deviations] == ["mime-close-delimiter-garbled"]
+    assert lenient.message == decode(encoded.body, encoded.content_type).message
+    assert isinstance(lenient.message, SubmitReq)
+    assert all(boundary.encode() not in part.data for part in lenient.message.parts)
+
+
+def test_hand_written_framing_faults_all_named_at_once() -> None:
+    """A body as a hand-rolled client writes it: the envelope part's headers run
+    straight into the XML, and the close delimiter has an en dash."""
+    body = (
+        b"--XYZ\r\nContent-Type: text/xml\r\nContent-ID: <env1>\r\n"
+        + SUBMIT_WITH_CONTENT
+        + b"\r\n--XYZ\r\nContent-Type: text/plain\r\nContent-ID: <c1>\r\n\r\nhello\r\n"
+        + "--XYZ\u2013\r\n".encode()
     )
+    error, lenient = decode_both(body, MP_CT)
+    assert [(d.code, d.element) for d in error.deviations] == [
+        ("mime-close-delimiter-garbled", "MIME close delimiter"),
+        ("mime-no-blank-line", "MIME part headers"),
+    ]
+    message = lenient.message
+    assert isinstance(message, SubmitReq)
+    assert message.parts == (ContentPart("c1", "text/plain", b"hello"),)
+
+
+def test_garbled_close_delimiter_before_more_parts_is_refused_in_both_modes() -> None:
+    """Further delimiters after it: the bytes do not say where the part ends."""
+    body = mpart(
+        ("Content-Type: text/xml\r\nContent-ID: <env1>", SUBMIT_WITH_CONTENT),
+        ("Content-Type: text/plain\r\nContent-ID: <c1>", "hi\r\n--XYZ\u2013".encode()),
+        ("Content-Type: text/plain\r\nContent-ID: <c2>", b"more"),
+    )
+    for mode in Mode:
+        with pytest.raises(MM7Error) as err:
+            decode(body, MP_CT, config=CodecConfig(mode=mode))
+        assert (err.value.element, err.value.status) == ("MIME close delimiter", 2007)
 
 
 # --------------------------------------------------------------------------- round trips
@@ -1512,3 +1684,135 @@ def test_summary_and_status_of() -> None:
             FAULT_NO_DETAIL,
         )
     ] == [None, None, 1000, 1000, 2005, 4006, None]
+
+
+# --------------------------------------------------------------------------- issue 16: deviations
+
+
+@pytest.mark.parametrize(
+    ("earliest", "expiry"),
+    [
+        ("2024-05-01T10:00:00Z", "2024-05-03T10:00:00+02:00"),
+        ("PT1H30M", "P2D"),
+        ("2024-05-01T10:00:00.25Z", "-P1Y2M3DT4H5M6.5S"),
+    ],
+)
+def test_times_absolute_or_relative_are_kept_in_strict(earliest: str, expiry: str) -> None:
+    extra = (
+        f"<EarliestDeliveryTime> {earliest} </EarliestDeliveryTime>"
+        f"<ExpiryDate>{expiry}</ExpiryDate>"
+    )
+    message = decode(env(submit_body(extra)), XML).message
+    assert isinstance(message, SubmitReq)
+    assert (message.earliest_delivery_time, message.expiry_date) == (earliest, expiry)
+    assert decode(encode(message).body, XML).message == message
+
+
+@pytest.mark.parametrize("value", ["not a date", "P", "PT", "P1DT", "P1.5D", "2024-13-01T00:00:00"])
+def test_time_that_is_neither_is_ignored_in_lenient(value: str) -> None:
+    error, lenient = decode_both(env(submit_body(f"<ExpiryDate>{value}</ExpiryDate>")))
+    assert (error.element, error.status) == ("ExpiryDate", 4004)
+    assert isinstance(lenient.message, SubmitReq)
+    assert lenient.message.expiry_date is None
+
+
+def test_content_href_into_a_nested_multipart_is_legal_in_both_modes() -> None:
+    """cid: names a body part wherever it is (RFC 2392); the schema's href is xs:anyURI."""
+    for subtype in ("related", "mixed"):
+        nested = (
+            b"--inner\r\nContent-Type: application/smil\r\nContent-ID: <smil>\r\n\r\n<smil/>\r\n"
+            b"--inner\r\nContent-Type: text/plain\r\nContent-ID: <txt>\r\n\r\nhello\r\n"
+            b"--inner--\r\n"
+        )
+        body = mpart(
+            (
+                "Content-Type: text/xml\r\nContent-ID: <env1>",
+                env(submit_body('<Content href="cid:smil"/>')),
+            ),
+            (f"Content-Type: multipart/{subtype}; boundary=inner\r\nContent-ID: <mm>", nested),
+        )
+        for mode in Mode:
+            decoded = decode(body, MP_CT, config=CodecConfig(mode=mode))
+            assert decoded.deviations == ()
+            message = decoded.message
+            assert isinstance(message, SubmitReq)
+            assert message.content_href == "cid:smil"
+            [part] = message.parts
+            assert part.content_id == "mm" and b"<smil/>" in part.data
+            # What the emulators forward: the same href, the nested part as sent.
+            again = encode(message)
+            assert decode(again.body, again.content_type).message == message
+    missing = mpart(
+        (
+            "Content-Type: text/xml\r\nContent-ID: <env1>",
+            env(submit_body('<Content href="cid:nowhere"/>')),
+        ),
+        ("Content-Type: multipart/mixed; boundary=inner\r\nContent-ID: <mm>", b"--inner--\r\n"),
+    )
+    for mode in Mode:
+        with pytest.raises(MM7Error) as err:
+            decode(missing, MP_CT, config=CodecConfig(mode=mode))
+        assert (err.value.element, err.value.status) == ("Content@href", 2007)
+
+
+def test_other_release_is_one_deviation_and_judged_by_its_own_rules() -> None:
+    """A REL-5-MM7-1-3 message to a REL-6-MM7-1-4 peer: the namespace is one
+    deviation among the others, and Rel-6 elements are judged by REL-5's rules."""
+    inner = DR_INNER.replace("6.8.0", "5.3.0").replace("<Number>+1555</Number>", "+1555")
+    inner += "<ApplicID>a</ApplicID>"
+    body = env(dr_body(inner, ns=NS_R5_3), header=TID.replace(NS, NS_R5_3))
+    error, lenient = decode_both(body)
+    expected = [
+        ("namespace-mismatch", "DeliveryReportReq"),
+        ("bare-address", "Recipient"),
+        ("rel6-element-in-rel5", "ApplicID"),
+    ]
+    found = [(d.code, d.element) for d in lenient.deviations]
+    assert sorted(found) == sorted(expected)
+    assert [(d.code, d.element) for d in error.deviations] == found
+    assert (error.element, error.status) == ("DeliveryReportReq", 4002)
+    assert lenient.message.namespace == NS_R5_3
+    # In its own release, the same message has one deviation fewer.
+    own = decode(body, XML, config=CodecConfig(namespace=NS_R5_3, mode=Mode.LENIENT))
+    assert [d.code for d in own.deviations] == [c for c, _ in found if c != "namespace-mismatch"]
+
+
+def test_strict_lists_all_five_deviations_at_once() -> None:
+    """One message, five faults: a vendor learns all of them from one refusal."""
+    inner = (
+        DR_INNER.replace("Recipient>", "Recipients>")
+        .replace("Date>", "TimeStamp>")
+        .replace("Retrieved", "2")
+    )
+    body = b"\n\n" + env(dr_body(inner), header=TID.replace(">T1<", "> T1 <"))
+    with pytest.raises(MM7Error) as err:
+        decode(body, XML)
+    found = [(d.code, d.element) for d in err.value.deviations]
+    assert found == [
+        ("space-before-xml-declaration", "xml declaration"),
+        ("transaction-id-whitespace", "TransactionID"),
+        ("recipients-for-recipient", "Recipients"),
+        ("timestamp-for-date", "TimeStamp"),
+        ("mmstatus-numeric", "MMStatus"),
+    ]
+    # The first one's element and status lead; the text names every one.
+    assert (err.value.element, err.value.status) == ("xml declaration", 2007)
+    assert [d.status for d in err.value.deviations] == [2007, 4004, 4004, 4004, 4004]
+    for _, element in found:
+        assert element in str(err.value)
+    lenient = decode(body, XML, config=LENIENT)
+    assert [(d.code, d.element) for d in lenient.deviations] == found
+
+
+def test_strict_lists_deviations_before_a_fault_it_cannot_read_past() -> None:
+    body = env(
+        dr_body(DR_INNER.replace("<MessageID>M1</MessageID>", "")),
+        header=TID.replace(">T1<", "> T1<"),
+    )
+    with pytest.raises(MM7Error) as err:
+        decode(body, XML)
+    assert [(d.code, d.element) for d in err.value.deviations] == [
+        ("transaction-id-whitespace", "TransactionID"),
+        ("refused", "MessageID"),
+    ]
+    assert (err.value.element, err.value.status) == ("TransactionID", 4004)

@@ -131,8 +131,21 @@ def test_curl_with_a_wrong_password_gets_an_mm7_failure(
             aux_applic_info="180-0001-00000001",
         ),
         mm7.RSErrorRsp(transaction_id="x", status=mm7.Status.of(2005)),
+        mm7.SubmitReq(
+            transaction_id="x",
+            to=(mm7.Address("+8613800000001"),),
+            earliest_delivery_time="PT1H30M",
+            expiry_date="2026-11-25T10:00:00Z",
+        ),
+        # A fault naming what failed (issue 16), with text a hostile request put there.
+        mm7.VASPErrorRsp(
+            transaction_id="x",
+            status=mm7.Status(
+                4004, "Validation error", "xml declaration: 2 bytes <&> before it; MMStatus: '1'"
+            ),
+        ),
     ],
-    ids=lambda m: type(m).__name__,
+    ids=["SubmitRsp", "DeliveryReportReq", "RSErrorRsp", "SubmitReq-times", "VASPErrorRsp-details"],
 )
 def test_xmllint_accepts_what_the_codec_writes(message, require_tool, tmp_path: Path) -> None:
     xmllint = require_tool("xmllint", "libxml2-utils")

@@ -3,6 +3,8 @@
 Sans-IO: ``decode`` takes the HTTP body, its Content-Type and SOAPAction and
 returns a typed message (plus the deviations lenient mode accepted);
 ``encode`` does the reverse. Nothing here touches sockets, clocks or threads.
+Strict mode refuses a message once, listing every deviation it has
+(``MM7Error.deviations``); ``error_details`` words them for a fault's Details.
 
 Element orders follow WIRE-FACTS.md §1-3 (ZXID's REL-6-MM7-1-4 grammar; REL-5
 is the same order without the Rel-6 items). Status codes on errors: 2007 for
@@ -28,6 +30,7 @@ from .types import (
     DEFAULT_VERSION,
     MM7_NAMESPACES,
     MM_STATUSES,
+    REFUSED,
     SOAP_ENV_NS,
     STATUS_TEXT,
     Address,
@@ -47,6 +50,7 @@ from .types import (
     SubmitReq,
     SubmitRsp,
     VASPErrorRsp,
+    error_details,
     is_rel6,
     status_of,
     summary,
@@ -60,6 +64,7 @@ __all__ = [
     "KNOWN_VERSIONS",
     "MM7_NAMESPACES",
     "MM_STATUSES",
+    "REFUSED",
     "SOAP_ENV_NS",
     "STATUS_TEXT",
     "Address",
@@ -83,6 +88,7 @@ __all__ = [
     "VASPErrorRsp",
     "decode",
     "encode",
+    "error_details",
     "is_rel6",
     "status_of",
     "summary",

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from .. import mime
 from .envelope import read_envelope
+from .multipart import split_judged
 from .rules import DEFAULT_CONFIG, STATUS_FORMAT, CodecConfig
-from .types import MM7_NAMESPACES, ContentPart, Decoded, MM7Error
+from .types import MM7_NAMESPACES, ContentPart, Decoded, MM7Error, MM7Message
 from .xml import Reader, parse_xml
 
 
@@ -67,9 +68,7 @@ def _split_body(r: Reader, body: bytes, content_type: str) -> tuple[bytes, dict[
         content_type.encode("latin-1")
     except UnicodeEncodeError:
         raise MM7Error("Content-Type", "not latin-1", STATUS_FORMAT) from None
-    # The split's framing notes are not judged here yet: MM7 reads past them,
-    # as it always has, until they become named deviations.
-    subparts = mime.split(body, boundary).parts
+    subparts = split_judged(r, body, boundary)
     if not subparts:
         raise MM7Error(
             "Content-Type@boundary", f"no MIME part with boundary {boundary!r}", STATUS_FORMAT
@@ -114,11 +113,23 @@ def decode(
     if len(body) > config.max_body:
         raise MM7Error("Envelope", "body too large", STATUS_FORMAT)
     r = Reader(config)
+    try:
+        message = _read(r, bytes(body), content_type, soap_action)
+    except MM7Error as err:
+        if not r.strict or not r.deviations:
+            raise
+        # Strict: what was found before reading had to stop leads, the stop comes last.
+        raise MM7Error.of((*r.deviations, *err.deviations)) from None
+    if r.strict and r.deviations:
+        raise MM7Error.of(tuple(r.deviations))
+    return Decoded(message, tuple(r.deviations))
+
+
+def _read(r: Reader, body: bytes, content_type: str, soap_action: str | None) -> MM7Message:
     _check_soap_action(r, soap_action)
     try:
-        xml, parts = _split_body(r, bytes(body), content_type)
+        xml, parts = _split_body(r, body, content_type)
     except mime.MimeError as exc:
         # Whatever the MIME layer cannot read is a corrupt message format to MM7.
         raise MM7Error(exc.field, exc.reason, STATUS_FORMAT) from None
-    message = read_envelope(r, parse_xml(r, xml), parts)
-    return Decoded(message, tuple(r.deviations))
+    return read_envelope(r, parse_xml(r, xml), parts)

@@ -10,6 +10,7 @@ from dataclasses import replace
 from lxml import etree
 
 from .. import mime
+from .multipart import nested_content_ids
 from .rules import (
     ADDRESS_KINDS,
     ENVELOPE_CONTENT_ID,
@@ -114,6 +115,8 @@ def _write_submit_req(w: _Writer, body: etree._Element, m: SubmitReq) -> None:
     w.opt(el, "ServiceCode", m.service_code)
     w.opt(el, "LinkedID", m.linked_id)
     w.opt(el, "MessageClass", m.message_class)
+    w.opt(el, "EarliestDeliveryTime", m.earliest_delivery_time)
+    w.opt(el, "ExpiryDate", m.expiry_date)
     w.opt(el, "DeliveryReport", m.delivery_report)
     w.opt(el, "ReadReply", m.read_reply)
     w.opt(el, "Priority", m.priority)
@@ -205,6 +208,11 @@ def _envelope_bytes(message: MM7Message) -> bytes:
 _ANY_NEWLINE = re.compile(rb"\r\n|\r|\n")
 
 
+def _transfer_encoding(part: ContentPart) -> str:
+    media = part.content_type.split(";", 1)[0].strip().lower()
+    return "binary" if media.startswith("multipart/") else "base64"
+
+
 def _multipart(
     envelope: bytes, parts: Sequence[ContentPart], boundary: str | None, transaction_id: str
 ) -> Encoded:
@@ -216,8 +224,13 @@ def _multipart(
         ENVELOPE_CONTENT_ID,
         "binary",
     )
-    # base64 for every content part: binary-safe, and line endings cannot be rewritten.
-    content = [mime.Part(p.content_type, p.data, p.content_id, "base64") for p in parts]
+    # base64 for every content part: binary-safe, and line endings cannot be
+    # rewritten. Not for a multipart (e.g. the MM's multipart/mixed): RFC 2045
+    # §6.4 allows it no encoding but 7bit, 8bit or binary, and a receiver
+    # must see its inner parts (a Content href may name one) as sent.
+    content = [
+        mime.Part(p.content_type, p.data, p.content_id, _transfer_encoding(p)) for p in parts
+    ]
     try:
         built = mime.build_related(
             [soap, *content],
@@ -248,7 +261,8 @@ def encode(
         if all_parts and message.content_href is None:
             message = replace(message, content_href=f"cid:{all_parts[0].content_id}")
         href = message.content_href
-        if href is not None and cid_of(href, {part.content_id for part in all_parts}) is None:
+        ids = {part.content_id for part in all_parts}
+        if href is not None and cid_of(href, ids | nested_content_ids(all_parts)) is None:
             raise MM7Error("Content@href", f"{href!r} names no part", STATUS_FORMAT)
     envelope = _envelope_bytes(message)
     if not all_parts:

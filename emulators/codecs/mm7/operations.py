@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from lxml import etree
 
+from .multipart import nested_content_ids
 from .rules import (
     CHARGED_PARTIES,
     CONTENT_CLASSES,
@@ -23,6 +24,7 @@ from .rules import (
 )
 from .types import (
     MM_STATUSES,
+    Address,
     ContentPart,
     DeliveryReportReq,
     DeliveryReportRsp,
@@ -40,9 +42,10 @@ from .values import (
     read_enum,
     read_opt_bool,
     read_status,
+    read_time,
     read_version,
 )
-from .xml import Reader, one, opt_text, read_sequence, text_of
+from .xml import Reader, Seq, child_elements, one, opt_text, read_sequence, text_of
 
 
 def read_submit_req(
@@ -94,9 +97,16 @@ def read_submit_req(
         applic_id=opt_text(seq, "ApplicID"),
         reply_applic_id=opt_text(seq, "ReplyApplicID"),
         aux_applic_info=opt_text(seq, "AuxApplicInfo"),
+        earliest_delivery_time=_opt_time(r, seq, "EarliestDeliveryTime"),
+        expiry_date=_opt_time(r, seq, "ExpiryDate"),
         content_href=_content_href(r, one(seq, "Content"), parts),
         parts=tuple(parts.values()),
     )
+
+
+def _opt_time(r: Reader, seq: Seq, name: str) -> str | None:
+    el = one(seq, name)
+    return None if el is None else read_time(r, el, name)
 
 
 def _content_href(
@@ -110,7 +120,7 @@ def _content_href(
     adapt = el.get("allowAdaptations")
     if adapt is not None:
         read_bool(r, adapt, "Content@allowAdaptations")
-    if cid_of(href, parts) is None:
+    if cid_of(href, parts) is None and cid_of(href, nested_content_ids(parts.values())) is None:
         ref = href.strip(XML_SPACE)
         if ref[:4].lower() != "cid:":
             raise MM7Error("Content@href", f"{href!r} is not a cid: reference", STATUS_FORMAT)
@@ -124,7 +134,10 @@ def read_delivery_report_req(r: Reader, el: etree._Element, tid: str, ns: str) -
         el,
         "DeliveryReportReq",
         DELIVERY_REPORT_REQ_SEQUENCE,
-        aliases={"TimeStamp": ("Date", "timestamp-for-date")},
+        aliases={
+            "TimeStamp": ("Date", "timestamp-for-date"),
+            "Recipients": ("Recipient", "recipients-for-recipient"),
+        },
     )
     version = read_version(r, seq)
     mm_status = text_of(seq["MMStatus"][0], "MMStatus").strip(XML_SPACE)
@@ -138,7 +151,7 @@ def read_delivery_report_req(r: Reader, el: etree._Element, tid: str, ns: str) -
         namespace=ns,
         version=version,
         message_id=text_of(seq["MessageID"][0], "MessageID"),
-        recipient=read_address(r, seq["Recipient"][0], "Recipient"),
+        recipient=_report_recipient(r, seq["Recipient"][0]),
         sender=read_address(r, seq["Sender"][0], "Sender"),
         date=read_date(r, seq["Date"][0], "Date"),
         mm_status=mm_status,
@@ -148,6 +161,18 @@ def read_delivery_report_req(r: Reader, el: etree._Element, tid: str, ns: str) -
         reply_applic_id=opt_text(seq, "ReplyApplicID"),
         aux_applic_info=opt_text(seq, "AuxApplicInfo"),
     )
+
+
+def _report_recipient(r: Reader, el: etree._Element) -> Address:
+    """Recipient, or the SubmitReq-style Recipients some peers write in its
+    place (already recorded): its one address, bare or in one To/Cc/Bcc."""
+    if r.mm7_name(el) == "Recipients":
+        holders = [c for c in child_elements(el) if r.mm7_name(c) in ("To", "Cc", "Bcc")]
+        if len(holders) > 1:
+            raise MM7Error("Recipients", "more than one address list where Recipient has one")
+        if holders:
+            return read_address(r, holders[0], "Recipients")
+    return read_address(r, el, "Recipient")
 
 
 def read_submit_rsp(r: Reader, el: etree._Element, tid: str, ns: str) -> SubmitRsp:

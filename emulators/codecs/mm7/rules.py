@@ -44,8 +44,8 @@ KNOWN_VERSIONS: tuple[str, ...] = (
 #: Content-ID of the SOAP part in the multipart/related bodies we write.
 ENVELOPE_CONTENT_ID = "mm7-envelope"
 
-#: Every code lenient mode can record, with what it means. Strict mode raises
-#: MM7Error for each of these instead.
+#: Every code lenient mode can record, with what it means. Strict mode refuses
+#: a message that has any, with one MM7Error listing all it found.
 DEVIATION_CODES: dict[str, str] = {
     "body-no-namespace": "the body element is in no namespace",
     "children-no-namespace": "the body element is qualified but its children are not",
@@ -67,16 +67,26 @@ DEVIATION_CODES: dict[str, str] = {
     "multipart-no-boundary": "multipart/related without boundary, body is a bare envelope",
     "content-id-no-brackets": "Content-ID (or start) without angle brackets",
     "content-id-missing": "a content part without Content-ID",
+    "mime-no-blank-line": "a MIME part's headers end without a blank line after them",
+    "mime-no-close-delimiter": "no close delimiter: the last part runs to the end of the body",
+    "mime-close-delimiter-garbled": "a close delimiter written with a non-ASCII dash (the body "
+    "ends there)",
     "unknown-version": "an MM7Version that matches no release",
     "mmstatus-numeric": "MMStatus given as a number (kept as written)",
     "timestamp-for-date": "TimeStamp where DeliveryReportReq has Date",
+    "recipients-for-recipient": "Recipients (SubmitReq's list) where DeliveryReportReq has "
+    "Recipient",
     "boolean-case": "a boolean written TRUE / False / ...",
     "date-format": "an RFC 822 or compact date instead of xs:dateTime (kept as written)",
+    "date-invalid": "ExpiryDate / EarliestDeliveryTime neither a date nor a duration (ignored)",
     "error-outside-fault": "RSErrorRsp / VASPErrorRsp straight in the Body, not in a Fault",
+    "space-before-xml-declaration": "white space (blank lines) before the XML declaration",
     "charset-mismatch": "the XML declaration's charset disagrees with the bytes (read as UTF-8)",
     "bare-address": "an address as bare text, not Number/RFC2822Address/ShortCode",
     "faultcode-unqualified": "faultcode not a QName in the SOAP envelope namespace",
     "fault-children-qualified": "faultcode/faultstring/detail namespace-qualified",
+    "fault-children-namespaced": "faultcode/faultstring/detail in the MM7 namespace (a default "
+    "xmlns on the Envelope)",
     "fault-detail-unknown": "a Fault detail entry that is not RSErrorRsp/VASPErrorRsp (skipped)",
 }
 

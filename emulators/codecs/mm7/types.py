@@ -8,6 +8,7 @@ back. Field names follow the schema's element names in snake case.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 
 SOAP_ENV_NS = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -99,13 +100,63 @@ class MM7Error(Exception):
     ``element`` names the offending element or header (e.g. ``"MessageID"``,
     ``"TransactionID@mustUnderstand"``, ``"Content-Type"``), ``status`` is the
     MM7 status code the peer should receive for it.
+
+    Strict decoding reads a message to its end and refuses it once, listing
+    every deviation it found in ``deviations`` (so a vendor fixes them in one
+    go); ``element``, ``reason`` and ``status`` are then the first one's. When
+    reading stopped at something no mode can read past, that fault is the
+    last entry, with the code ``"refused"``. An error that stopped reading
+    before any deviation lists just itself.
     """
 
-    def __init__(self, element: str, reason: str, status: int = StatusCode.VALIDATION_ERROR):
-        super().__init__(f"{element}: {reason} (MM7 status {status})")
+    def __init__(
+        self,
+        element: str,
+        reason: str,
+        status: int = StatusCode.VALIDATION_ERROR,
+        *,
+        deviations: tuple[Deviation, ...] = (),
+    ):
+        found = deviations or (Deviation(REFUSED, element, reason, int(status)),)
+        text = f"{element}: {reason} (MM7 status {status})"
+        if len(found) > 1:
+            rest = "; ".join(f"{d.element}: {d.detail}" for d in found[1:])
+            text += f"; {len(found) - 1} more: {rest}"
+        super().__init__(text)
         self.element = element
         self.reason = reason
         self.status = int(status)
+        self.deviations = found
+
+    @classmethod
+    def of(cls, deviations: tuple[Deviation, ...]) -> MM7Error:
+        """One error for everything a strict decode found, the first one leading."""
+        first = deviations[0]
+        return cls(first.element, first.detail, first.status, deviations=deviations)
+
+
+#: The code of the entry that stopped reading, in ``MM7Error.deviations``.
+REFUSED = "refused"
+
+# Characters XML 1.0 cannot carry (C0 controls but tab/LF/CR, surrogates, U+FFFE/F):
+# a reason quoting a peer's bytes must not make the answer unwritable.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def error_details(error: MM7Error, limit: int = 480) -> str:
+    """What a fault's Status/Details tells the peer: each failing element and
+    why, "element: reason; ...", in the order found.
+
+    Details is xs:any in the schema; plain text is the part of it every peer
+    reads. Each entry is cut at 120 characters and the whole at ``limit``, so
+    the answer stays short whatever the request held.
+    """
+    entries = []
+    for d in error.deviations:
+        entry = f"{d.element}: {d.detail}"
+        entries.append(entry if len(entry) <= 120 else entry[:119] + "\u2026")
+    text = _NOT_XML.sub("?", "; ".join(entries))
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 @dataclass(frozen=True)
@@ -115,6 +166,8 @@ class Deviation:
     code: str  # stable identifier, e.g. "soapaction-namespace", "status-before-version"
     element: str
     detail: str
+    # The status strict mode refuses it with; not part of what was accepted.
+    status: int = field(default=StatusCode.VALIDATION_ERROR, compare=False)
 
 
 @dataclass(frozen=True)
@@ -176,6 +229,9 @@ class SubmitReq(Envelope):
     applic_id: str | None = None
     reply_applic_id: str | None = None
     aux_applic_info: str | None = None
+    # xs:dateTime or xs:duration (e.g. "P2D") as on the wire.
+    earliest_delivery_time: str | None = None
+    expiry_date: str | None = None
     content_href: str | None = None  # "cid:..." as written in <Content href>
     parts: tuple[ContentPart, ...] = ()
 

@@ -28,6 +28,11 @@ _XS_DATETIME = re.compile(
     r"(Z|[+-]((0\d|1[0-3]):[0-5]\d|14:00))?",
     re.ASCII,  # \d is [0-9]: "٢٠٢٤" is no year
 )
+# xs:duration (relative ExpiryDate / EarliestDeliveryTime, e.g. P2D, PT1H30M): at
+# least one field, and a T only with a time field after it.
+_XS_DURATION = re.compile(
+    r"-?P(?!\Z)(\d+Y)?(\d+M)?(\d+D)?(T(?!\Z)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?", re.ASCII
+)
 # Dates real peers send instead: 20240501T100000Z, "2024-05-01 10:00:00", +0100 offsets.
 _LOOSE_DATES = (
     re.compile(
@@ -89,6 +94,21 @@ def read_date(r: Reader, el: etree._Element, name: str) -> str:
         r.deviate("date-format", name, f"{value!r} is not an xs:dateTime")
         return value
     raise MM7Error(name, f"{value!r} is not a date")
+
+
+def read_time(r: Reader, el: etree._Element, name: str) -> str | None:
+    """ExpiryDate / EarliestDeliveryTime: absolute (xs:dateTime) or relative
+    (xs:duration), kept as written. Lenient reads a loose date as a date, and
+    ignores (None) what is neither: the element is optional, and a guessed time
+    would be worse than none."""
+    value = text_of(el, name).strip(XML_SPACE)
+    if _XS_DATETIME.fullmatch(value) or _XS_DURATION.fullmatch(value):
+        return value
+    if _is_loose_date(value):
+        r.deviate("date-format", name, f"{value!r} is not an xs:dateTime")
+        return value
+    r.deviate("date-invalid", name, f"{value[:50]!r} is neither an xs:dateTime nor an xs:duration")
+    return None
 
 
 def _is_loose_date(value: str) -> bool:

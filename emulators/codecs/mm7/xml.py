@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from lxml import etree
 
 from .rules import STATUS_FORMAT, STATUS_SCHEMA, XML_SPACE, CodecConfig, Mode, Slot
-from .types import SOAP_ENV_NS, Deviation, MM7Error
+from .types import MM7_NAMESPACES, SOAP_ENV_NS, Deviation, MM7Error
 
 _XML_DECL_ENCODING = re.compile(
     rb"\A(?:\xef\xbb\xbf)?<\?xml\s[^>]*?\bencoding\s*=\s*([\"'])([A-Za-z][A-Za-z0-9._:-]*)\1"
@@ -24,6 +24,8 @@ class Reader:
         self.config = config
         self.strict = config.mode is Mode.STRICT
         self.deviations: list[Deviation] = []
+        self._codes: set[str] = set()
+        self._pairs: set[tuple[str, str]] = set()
         self.ns: str | None = config.namespace  # namespace of the MM7 elements being read
         self.rel5 = False
 
@@ -36,13 +38,18 @@ class Reader:
         *,
         once: bool = False,
     ) -> None:
-        """Strict: refuse. Lenient: record once per (code, element), or per code
-        with ``once``, and go on."""
-        if self.strict:
-            raise MM7Error(element, detail, status)
-        if any(d.code == code and (once or d.element == element) for d in self.deviations):
+        """Record once per (code, element), or per code with ``once``, and go on.
+
+        Both modes read on past a deviation: strict refuses at the end of the
+        message, with all of them (``decode``), so a peer learns every fault
+        of a message from one answer.
+        """
+        # Sets, not a scan of the list: a hostile message may hold thousands.
+        if code in self._codes and (once or (code, element) in self._pairs):
             return
-        self.deviations.append(Deviation(code, element, detail))
+        self._codes.add(code)
+        self._pairs.add((code, element))
+        self.deviations.append(Deviation(code, element, detail, int(status)))
 
     def mm7_name(self, el: etree._Element) -> str | None:
         """Local name of an MM7 child element, or None for a foreign element."""
@@ -70,6 +77,16 @@ class Reader:
                 "fault-children-qualified",
                 qn.localname,
                 f"{qn.localname} qualified, SOAP 1.1 has it unqualified",
+                once=True,
+            )
+            return qn.localname
+        if qn.namespace in MM7_NAMESPACES or qn.namespace == self.config.namespace:
+            # An Envelope whose default namespace is MM7's puts the unprefixed
+            # Fault children in it. Unambiguous: SOAP 1.1 has no MM7 Fault children.
+            self.deviate(
+                "fault-children-namespaced",
+                qn.localname,
+                f"{qn.localname} in the MM7 namespace {qn.namespace}, SOAP 1.1 has it unqualified",
                 once=True,
             )
             return qn.localname
@@ -104,7 +121,24 @@ def _charset_override(r: Reader, data: bytes) -> str | None:
     return "utf-8"
 
 
+def _leading_space(r: Reader, data: bytes) -> bytes:
+    """Blank lines before the XML declaration: XML 1.0 wants the declaration
+    first (libxml2 refuses), but nothing is lost by dropping them."""
+    bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
+    rest = data[len(bom) :].lstrip(b" \t\r\n")
+    if len(rest) == len(data) - len(bom) or not rest.startswith(b"<?xml"):
+        return data  # none, or no declaration after it (then white space is legal)
+    r.deviate(
+        "space-before-xml-declaration",
+        "xml declaration",
+        f"{len(data) - len(bom) - len(rest)} white-space bytes before the XML declaration",
+        STATUS_FORMAT,
+    )
+    return bom + rest
+
+
 def parse_xml(r: Reader, data: bytes) -> etree._Element:
+    data = _leading_space(r, data)
     # Refuse DTDs before libxml2 sees them, so no entity can be declared,
     # let alone expanded (XXE, billion laughs). The post-parse check below
     # catches DTDs the byte scan misses (e.g. UTF-16 documents).

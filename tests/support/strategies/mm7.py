@@ -242,6 +242,16 @@ def content_parts(draw: st.DrawFn) -> tuple[ContentPart, ...]:
 # --------------------------------------------------------------------------- messages
 
 
+# ExpiryDate / EarliestDeliveryTime: absolute or relative, as strict mode takes them.
+_TIMES = (
+    "2024-05-01T10:00:00Z",
+    "2024-05-01T10:00:00.5+02:00",
+    "P2D",
+    "PT1H30M",
+    "P1Y2M3DT4H5M6.7S",
+)
+
+
 @st.composite
 def submit_reqs(draw: st.DrawFn, ns: str, *, multipart: bool) -> SubmitReq:
     recipients = st.lists(addresses(), max_size=3).map(tuple)
@@ -278,6 +288,8 @@ def submit_reqs(draw: st.DrawFn, ns: str, *, multipart: bool) -> SubmitReq:
         read_reply=draw(st.none() | st.booleans()),
         priority=draw(st.none() | st.sampled_from(("Normal", "High", "Low"))),
         subject=draw(st.none() | xml_text(max_size=20)),
+        earliest_delivery_time=draw(st.none() | st.sampled_from(_TIMES)),
+        expiry_date=draw(st.none() | st.sampled_from(_TIMES)),
         content_href=href,
         parts=parts,
         **draw(_applic(ns)),
