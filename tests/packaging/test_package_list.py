@@ -41,3 +41,16 @@ def test_every_area_defaults_file_ships() -> None:
     for defaults in (ROOT / "fixtures" / "areas").rglob("defaults.toml"):
         package = "mmsconf.fixtures.areas." + defaults.parent.name
         assert "defaults.toml" in data.get(package, []), f"{package}: defaults.toml not shipped"
+
+
+def test_every_file_a_module_reads_beside_itself_ships() -> None:
+    """Data beside the code (a TOML, the Kannel shim's C source) must be in package-data: under
+    tox the package is a wheel, and a file left out is only missed there."""
+    data = _config()["package-data"]
+    for area in (ROOT / "fixtures" / "areas").iterdir():
+        if not (area / "__init__.py").is_file():
+            continue
+        package = "mmsconf.fixtures.areas." + area.name
+        for extra in area.iterdir():
+            if extra.is_file() and extra.suffix not in (".py", ".pyc"):
+                assert extra.name in data.get(package, []), f"{package}: {extra.name} not shipped"
