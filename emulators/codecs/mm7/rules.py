@@ -1,7 +1,8 @@
 """What the codec holds peers to: configuration, releases, status classes, the
 named deviations lenient mode may record, and the schema: its sequences, one
 table per complex type, in WIRE-FACTS.md §1-3 order (ZXID's REL-6-MM7-1-4
-grammar; REL-5 is the same order without the Rel-6 items), and its value sets."""
+grammar; REL-5 is the same order without the Rel-6 items), its value sets, and
+which operations each namespace defines."""
 
 from __future__ import annotations
 
