@@ -9,11 +9,13 @@ Strict mode refuses a message once, listing every deviation it has
 Every operation of TS 23.140 in all eleven namespaces: Submit, Deliver, Cancel,
 Replace, DeliveryReport and ReadReply (Req and Rsp), RSErrorRsp, VASPErrorRsp,
 and REL-6-MM7-1-4's extendedCancel / extendedReplace (``operations_in`` says
-which namespace defines which). Element orders follow WIRE-FACTS.md §1-3 (ZXID's REL-6-MM7-1-4 grammar; REL-5
-is the same order without the Rel-6 items). Status codes on errors: 2007 for
-byte/transport-level problems (content type, charset, XML well-formedness,
-DTDs, MIME structure, SOAPAction, size), 4002 for namespaces and versions,
-4003 for unknown operations, 4004 for element-level schema problems.
+which namespace defines which). Element orders follow WIRE-FACTS.md §1-3
+(ZXID's REL-6-MM7-1-4 grammar; REL-5 is the same order without the Rel-6
+items). Status codes on errors: 2007 for byte/transport-level problems
+(content type, charset, XML well-formedness, DTDs, MIME structure,
+SOAPAction, size), 4002 for namespaces and versions, 4003 for unknown
+operations and operations the release lacks, 4004 for element-level schema
+problems.
 
 The public names are the ones below; the modules behind them are:
 ``types`` (the messages, MM7Error, trace summaries), ``rules`` (configuration,
