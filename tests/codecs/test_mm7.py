@@ -885,6 +885,20 @@ DEVIATION_CASES: list[tuple[str, bytes, str, str | None, str, tuple[str, int], s
         "mime-close-delimiter-garbled",
     ),
     (
+        "extended-cancel-before-rel6-1-4",
+        env(
+            f'<extendedCancelReq xmlns="{NS_R6_0}"><MM7Version>6.3.0</MM7Version>'
+            "<SenderIdentification><VASPID>sp1</VASPID></SenderIdentification>"
+            "<CancelID>M1</CancelID></extendedCancelReq>",
+            header=TID.replace(NS, NS_R6_0),
+        ),
+        XML,
+        None,
+        NS_R6_0,
+        ("extendedCancelReq", 4003),
+        "operation-not-in-release",
+    ),
+    (
         "fault-detail-unknown",
         env(
             fault_body(
@@ -1186,9 +1200,9 @@ ERROR_CASES: list[tuple[str, bytes, str, tuple[str, int]]] = [
     ),
     (
         "unsupported-operation",
-        env(f'<CancelReq xmlns="{NS}"><MM7Version>6.8.0</MM7Version></CancelReq>'),
+        env(f'<QueryStatusReq xmlns="{NS}"><MM7Version>6.8.0</MM7Version></QueryStatusReq>'),
         XML,
-        ("CancelReq", 4003),
+        ("QueryStatusReq", 4003),
     ),
     ("unsupported-soap-body-element", env("<env:Whatever/>"), XML, ("Whatever", 4003)),
     ("unknown-namespace", env('<SubmitReq xmlns="urn:not-mm7"/>'), XML, ("SubmitReq", 4002)),

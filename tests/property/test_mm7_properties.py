@@ -35,6 +35,7 @@ from mmsconf.emulators.codecs.mm7 import (
     CodecConfig,
     ContentPart,
     Decoded,
+    DeliverReq,
     DeliveryReportReq,
     MM7Error,
     Mode,
@@ -111,10 +112,58 @@ def test_round_trip(mm7s: ModuleType, op: str, ns: str, data: st.DataObject) -> 
     assert {d.code for d in lenient.deviations} == {"namespace-mismatch"}
 
 
+def _more_cases() -> list[tuple[str, str]]:
+    from tests.support.strategies import mm7 as strategies
+
+    return [(op, ns) for op in strategies.MORE_OPERATIONS for ns in strategies.namespaces_of(op)]
+
+
+@pytest.mark.parametrize(
+    ("op", "ns"), _more_cases(), ids=[f"{o}-{n.rsplit('/', 1)[1]}" for o, n in _more_cases()]
+)
+@PER_NAMESPACE
+@given(data=st.data())
+def test_round_trip_more_operations(
+    mm7s: ModuleType, op: str, ns: str, data: st.DataObject
+) -> None:
+    """Issue 16's operations, each in every namespace that defines it: exact in
+    both modes; another configured namespace is one deviation (namespace-mismatch)."""
+    message = data.draw(mm7s.message(op, ns), label="message")
+    encoded = encode(message)
+    want = mm7s.expected(message)
+    assert encode(message) == encoded
+    assert encoded.content_type.startswith("multipart/related;") == op.endswith("+parts")
+    for mode in Mode:
+        assert _decode(encoded.body, encoded.content_type, ns, mode) == Decoded(want, ())
+    if not is_rel6(ns):
+        assert not re.search(rb"<mm7:(ApplicID|ReplyApplicID|AuxApplicInfo)\b", encoded.body)
+    other = MM7_NAMESPACES[(MM7_NAMESPACES.index(ns) + 5) % len(MM7_NAMESPACES)]
+    with pytest.raises(MM7Error) as err:
+        _decode(encoded.body, encoded.content_type, other, STRICT)
+    assert err.value.status == 4002
+    lenient = _decode(encoded.body, encoded.content_type, other, LENIENT)
+    assert lenient.message == want
+    assert {d.code for d in lenient.deviations} == {"namespace-mismatch"}
+
+
 @given(data=st.data())
 def test_rel6_fields_refused_in_rel5(mm7s: ModuleType, data: st.DataObject) -> None:
     ns = data.draw(st.sampled_from([n for n in MM7_NAMESPACES if not is_rel6(n)]))
-    op = data.draw(st.sampled_from(("SubmitReq", "SubmitReq+parts", "DeliveryReportReq")))
+    op = data.draw(
+        st.sampled_from(
+            (
+                "SubmitReq",
+                "SubmitReq+parts",
+                "DeliveryReportReq",
+                "DeliverReq",
+                "DeliverReq+parts",
+                "CancelReq",
+                "ReplaceReq",
+                "ReplaceReq+parts",
+                "ReadReplyReq",
+            )
+        )
+    )
     message = data.draw(mm7s.message(op, ns))
     name = data.draw(st.sampled_from(mm7s.REL6_FIELDS))
     element = {
@@ -146,6 +195,9 @@ _ELEMENTS = {
     "text": "StatusText",
     "details": "Details",
     "faultstring": "faultstring",
+    "cancel_id": "CancelID",
+    "replace_id": "ReplaceID",
+    "reply_charging_id": "ReplyChargingID",
 }
 
 
@@ -160,6 +212,12 @@ def _text_paths(m: Any, prefix: str = "") -> list[str]:
                 m.namespace
             ):
                 continue
+            if (
+                f.name in ("vasp_id", "vas_id")
+                and isinstance(m, DeliverReq)
+                and not is_rel6(m.namespace)
+            ):
+                continue  # Rel-6 elements of DeliverReq
             if prefix.startswith("detail.") and f.name == "transaction_id":
                 continue  # the Fault's TransactionID is the detail's
             paths.append(path)
@@ -189,8 +247,9 @@ def test_any_text_encodes_or_is_refused(
     mm7s: ModuleType, mm7_error_check: Any, data: st.DataObject
 ) -> None:
     """Encode refuses exactly what XML 1.0 cannot carry; the rest comes back unchanged."""
-    ns = data.draw(mm7s.NAMESPACES, label="ns")
-    message = data.draw(mm7s.message(data.draw(st.sampled_from(OPERATIONS)), ns), label="m")
+    op = data.draw(st.sampled_from(OPERATIONS + mm7s.MORE_OPERATIONS), label="op")
+    ns = data.draw(st.sampled_from(mm7s.namespaces_of(op)), label="ns")
+    message = data.draw(mm7s.message(op, ns), label="m")
     path = data.draw(st.sampled_from(_text_paths(message)), label="path")
     text = data.draw(mm7s.any_text(), label="text")
     changed = _set(message, path, text)

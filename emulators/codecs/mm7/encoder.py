@@ -17,18 +17,33 @@ from .rules import (
     MUST_UNDERSTAND,
     REL6_FIELDS,
     STATUS_FORMAT,
+    STATUS_OPERATION,
     cid_of,
+    operations_in,
 )
 from .types import (
+    MM7_NAMESPACES,
     SOAP_ENV_NS,
     STATUS_TEXT,
     Address,
+    CancelReq,
+    CancelRsp,
     ContentPart,
+    DeliverReq,
+    DeliverRsp,
     DeliveryReportReq,
     DeliveryReportRsp,
     Encoded,
+    ExtendedCancelReq,
+    ExtendedCancelRsp,
+    ExtendedReplaceReq,
+    ExtendedReplaceRsp,
     MM7Error,
     MM7Message,
+    ReadReplyReq,
+    ReadReplyRsp,
+    ReplaceReq,
+    ReplaceRsp,
     RSErrorRsp,
     SoapFault,
     Status,
@@ -85,17 +100,147 @@ class _Writer:
         return el
 
 
-def _check_rel5(message: SubmitReq | DeliveryReportReq) -> None:
+WithApplic = SubmitReq | DeliveryReportReq | DeliverReq | CancelReq | ReplaceReq | ReadReplyReq
+WithContent = SubmitReq | DeliverReq | ReplaceReq | ExtendedReplaceReq
+
+# Rel-6-only elements the model carries beyond ApplicID / ReplyApplicID / AuxApplicInfo.
+_REL6_MORE: dict[type, tuple[tuple[str, str], ...]] = {
+    DeliverReq: (("VASPID", "vasp_id"), ("VASID", "vas_id")),
+}
+
+
+def _check_rel5(message: WithApplic) -> None:
     if is_rel6(message.namespace):
         return
-    for element, attr in REL6_FIELDS:
+    for element, attr in (*_REL6_MORE.get(type(message), ()), *REL6_FIELDS):
         if getattr(message, attr) is not None:
             raise MM7Error(element, "not in REL-5")
 
 
-def _applic(w: _Writer, el: etree._Element, message: SubmitReq | DeliveryReportReq) -> None:
+def _applic(w: _Writer, el: etree._Element, message: WithApplic) -> None:
     for element, attr in REL6_FIELDS:
         w.opt(el, element, getattr(message, attr))
+
+
+def _sender_identification(
+    w: _Writer, el: etree._Element, m: CancelReq | ReplaceReq | ExtendedCancelReq
+) -> None:
+    sender = w.add(el, "SenderIdentification")
+    w.opt(sender, "VASPID", m.vasp_id)
+    w.opt(sender, "VASID", m.vas_id)
+    if m.sender_address is not None:
+        w.address(sender, "SenderAddress", m.sender_address)
+
+
+def _recipients(
+    w: _Writer, el: etree._Element, m: SubmitReq | DeliverReq, *, required: bool
+) -> None:
+    if not (required or m.to or m.cc or m.bcc):
+        return
+    recipients = w.add(el, "Recipients")
+    for name, addresses in (("To", m.to), ("Cc", m.cc), ("Bcc", m.bcc)):
+        if addresses:
+            holder = w.add(recipients, name)
+            for address in addresses:
+                w.address_into(holder, address)
+
+
+def _content(w: _Writer, el: etree._Element, m: WithContent) -> None:
+    if m.content_href is not None:
+        try:
+            w.add(el, "Content").set("href", m.content_href)
+        except ValueError:  # control characters, lone surrogates
+            raise MM7Error("Content@href", "not XML-compatible", STATUS_FORMAT) from None
+
+
+def _write_deliver_req(w: _Writer, body: etree._Element, m: DeliverReq) -> None:
+    _check_rel5(m)
+    el = w.op(body, "DeliverReq", m.version)
+    w.opt(el, "MMSRelayServerID", m.relay_server_id)
+    w.opt(el, "VASPID", m.vasp_id)
+    w.opt(el, "VASID", m.vas_id)
+    w.opt(el, "LinkedID", m.linked_id)
+    w.address(el, "Sender", m.sender)
+    _recipients(w, el, m, required=False)
+    w.opt(el, "TimeStamp", m.timestamp)
+    w.opt(el, "ReplyChargingID", m.reply_charging_id)
+    w.opt(el, "Priority", m.priority)
+    w.opt(el, "Subject", m.subject)
+    _applic(w, el, m)
+    _content(w, el, m)
+
+
+def _write_cancel_req(w: _Writer, body: etree._Element, m: CancelReq) -> None:
+    _check_rel5(m)
+    el = w.op(body, "CancelReq", m.version)
+    _sender_identification(w, el, m)
+    w.add(el, "MessageID", m.message_id)
+    _applic(w, el, m)
+
+
+def _write_replace_req(w: _Writer, body: etree._Element, m: ReplaceReq) -> None:
+    _check_rel5(m)
+    el = w.op(body, "ReplaceReq", m.version)
+    _sender_identification(w, el, m)
+    w.add(el, "MessageID", m.message_id)
+    w.opt(el, "ServiceCode", m.service_code)
+    w.opt(el, "TimeStamp", m.timestamp)
+    w.opt(el, "ReadReply", m.read_reply)
+    w.opt(el, "EarliestDeliveryTime", m.earliest_delivery_time)
+    w.opt(el, "DistributionIndicator", m.distribution_indicator)
+    _applic(w, el, m)
+    _content(w, el, m)
+
+
+def _write_read_reply_req(w: _Writer, body: etree._Element, m: ReadReplyReq) -> None:
+    _check_rel5(m)
+    el = w.op(body, "ReadReplyReq", m.version)
+    w.opt(el, "MMSRelayServerID", m.relay_server_id)
+    w.add(el, "MessageID", m.message_id)
+    w.address(el, "Recipient", m.recipient)
+    w.address(el, "Sender", m.sender)
+    w.add(el, "TimeStamp", m.timestamp)
+    w.add(el, "MMStatus", m.mm_status)
+    w.opt(el, "StatusText", m.status_text)
+    _applic(w, el, m)
+
+
+def _write_extended_cancel_req(w: _Writer, body: etree._Element, m: ExtendedCancelReq) -> None:
+    el = w.op(body, "extendedCancelReq", m.version)
+    _sender_identification(w, el, m)
+    w.add(el, "CancelID", m.cancel_id)
+
+
+def _write_extended_replace_req(w: _Writer, body: etree._Element, m: ExtendedReplaceReq) -> None:
+    el = w.op(body, "extendedReplaceReq", m.version)
+    w.opt(el, "VASPID", m.vasp_id)
+    w.opt(el, "VASID", m.vas_id)
+    w.opt(el, "ServiceCode", m.service_code)
+    w.opt(el, "ReplaceID", m.replace_id)
+    w.opt(el, "TimeStamp", m.timestamp)
+    w.opt(el, "EarliestDeliveryTime", m.earliest_delivery_time)
+    w.opt(el, "ExpiryDate", m.expiry_date)
+    w.opt(el, "ReadReply", m.read_reply)
+    w.opt(el, "DeliveryReport", m.delivery_report)
+    _content(w, el, m)
+
+
+#: The responses that are MM7Version + Status (+ Extension), by wire name.
+_GENERIC_RSP: dict[type, str] = {
+    CancelRsp: "CancelRsp",
+    ReplaceRsp: "ReplaceRsp",
+    DeliveryReportRsp: "DeliveryReportRsp",
+    ReadReplyRsp: "ReadReplyRsp",
+    ExtendedCancelRsp: "extendedCancelRsp",
+}
+
+#: Wire names of the operations whose name is not the class name.
+_WIRE_NAME: dict[type, str] = {
+    ExtendedCancelReq: "extendedCancelReq",
+    ExtendedCancelRsp: "extendedCancelRsp",
+    ExtendedReplaceReq: "extendedReplaceReq",
+    ExtendedReplaceRsp: "extendedReplaceRsp",
+}
 
 
 def _write_submit_req(w: _Writer, body: etree._Element, m: SubmitReq) -> None:
@@ -106,12 +251,7 @@ def _write_submit_req(w: _Writer, body: etree._Element, m: SubmitReq) -> None:
     w.opt(sender, "VASID", m.vas_id)
     if m.sender_address is not None:
         w.address(sender, "SenderAddress", m.sender_address)
-    recipients = w.add(el, "Recipients")
-    for name, addresses in (("To", m.to), ("Cc", m.cc), ("Bcc", m.bcc)):
-        if addresses:
-            holder = w.add(recipients, name)
-            for address in addresses:
-                w.address_into(holder, address)
+    _recipients(w, el, m, required=True)
     w.opt(el, "ServiceCode", m.service_code)
     w.opt(el, "LinkedID", m.linked_id)
     w.opt(el, "MessageClass", m.message_class)
@@ -122,11 +262,7 @@ def _write_submit_req(w: _Writer, body: etree._Element, m: SubmitReq) -> None:
     w.opt(el, "Priority", m.priority)
     w.opt(el, "Subject", m.subject)
     _applic(w, el, m)
-    if m.content_href is not None:
-        try:
-            w.add(el, "Content").set("href", m.content_href)
-        except ValueError:  # control characters, lone surrogates
-            raise MM7Error("Content@href", "not XML-compatible", STATUS_FORMAT) from None
+    _content(w, el, m)
 
 
 def _write_delivery_report_req(w: _Writer, body: etree._Element, m: DeliveryReportReq) -> None:
@@ -186,6 +322,9 @@ def _envelope_bytes(message: MM7Message) -> bytes:
         raise MM7Error("TransactionID", "text is not XML-compatible") from None
     body = etree.SubElement(root, f"{{{SOAP_ENV_NS}}}Body")
     w = _Writer(ns)
+    wire = _WIRE_NAME.get(type(message), type(message).__name__)
+    if ns in MM7_NAMESPACES and wire.endswith(("Req", "Rsp")) and wire not in operations_in(ns):
+        raise MM7Error(wire, f"not in {ns.rsplit('/', 1)[1]}", STATUS_OPERATION)
     if isinstance(message, SoapFault):
         _write_fault(body, message)
     elif isinstance(message, SubmitReq):
@@ -196,8 +335,28 @@ def _envelope_bytes(message: MM7Message) -> bytes:
         el = w.op(body, "SubmitRsp", message.version)
         w.status(el, message.status)
         w.opt(el, "MessageID", message.message_id)
-    elif isinstance(message, DeliveryReportRsp):
-        w.status(w.op(body, "DeliveryReportRsp", message.version), message.status)
+    elif isinstance(message, DeliverReq):
+        _write_deliver_req(w, body, message)
+    elif isinstance(message, CancelReq):
+        _write_cancel_req(w, body, message)
+    elif isinstance(message, ReplaceReq):
+        _write_replace_req(w, body, message)
+    elif isinstance(message, ReadReplyReq):
+        _write_read_reply_req(w, body, message)
+    elif isinstance(message, ExtendedCancelReq):
+        _write_extended_cancel_req(w, body, message)
+    elif isinstance(message, ExtendedReplaceReq):
+        _write_extended_replace_req(w, body, message)
+    elif isinstance(message, DeliverRsp):
+        el = w.op(body, "DeliverRsp", message.version)
+        w.status(el, message.status)
+        w.opt(el, "ServiceCode", message.service_code)
+    elif isinstance(message, ExtendedReplaceRsp):
+        el = w.op(body, "extendedReplaceRsp", message.version)
+        w.add(el, "MessageID", message.message_id)
+        w.status(el, message.status)
+    elif type(message) in _GENERIC_RSP:
+        w.status(w.op(body, _GENERIC_RSP[type(message)], message.version), message.status)
     else:
         raise TypeError(f"not an MM7 message: {type(message).__name__}")
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(
@@ -252,12 +411,16 @@ def encode(
     """Turn a typed message into an HTTP body with its Content-Type.
 
     RSErrorRsp / VASPErrorRsp are always sent inside a SOAP Fault. ``parts``
-    (or a SubmitReq's own ``parts``) make the body multipart/related.
+    (or the ``parts`` of a SubmitReq, DeliverReq, ReplaceReq or
+    extendedReplaceReq) make the body multipart/related, and the request's
+    Content href defaults to the first part. An operation the message's
+    namespace does not define (the extended ones before REL-6-MM7-1-4) is
+    refused with 4003.
     """
     if isinstance(message, RSErrorRsp | VASPErrorRsp):
         message = _as_fault(message)
-    all_parts = tuple(parts) or (message.parts if isinstance(message, SubmitReq) else ())
-    if isinstance(message, SubmitReq):
+    all_parts = tuple(parts) or (message.parts if isinstance(message, WithContent) else ())
+    if isinstance(message, WithContent):
         if all_parts and message.content_href is None:
             message = replace(message, content_href=f"cid:{all_parts[0].content_id}")
         href = message.content_href

@@ -6,26 +6,41 @@ from __future__ import annotations
 from lxml import etree
 
 from .operations import (
+    read_cancel_req,
+    read_deliver_req,
+    read_deliver_rsp,
     read_delivery_report_req,
+    read_extended_cancel_req,
+    read_extended_replace_req,
+    read_extended_replace_rsp,
     read_generic_rsp,
+    read_read_reply_req,
+    read_replace_req,
     read_submit_req,
     read_submit_rsp,
 )
 from .rules import (
+    ALL_OPERATIONS,
+    EXTENDED_NAMESPACES,
     FAULT_SEQUENCE,
     MUST_UNDERSTAND,
     STATUS_FORMAT,
     STATUS_OPERATION,
     STATUS_VERSION,
     XML_SPACE,
+    operations_in,
 )
 from .types import (
     MM7_NAMESPACES,
     SOAP_ENV_NS,
+    CancelRsp,
     ContentPart,
     DeliveryReportRsp,
+    ExtendedCancelRsp,
     MM7Error,
     MM7Message,
+    ReadReplyRsp,
+    ReplaceRsp,
     RSErrorRsp,
     SoapFault,
     VASPErrorRsp,
@@ -33,14 +48,13 @@ from .types import (
 )
 from .xml import Reader, child_elements, no_text, one, read_sequence, text_of
 
-_OPERATIONS = (
-    "SubmitReq",
-    "SubmitRsp",
-    "DeliveryReportReq",
-    "DeliveryReportRsp",
-    "RSErrorRsp",
-    "VASPErrorRsp",
-)
+_GENERIC = {
+    "CancelRsp": CancelRsp,
+    "ReplaceRsp": ReplaceRsp,
+    "DeliveryReportRsp": DeliveryReportRsp,
+    "ReadReplyRsp": ReadReplyRsp,
+    "extendedCancelRsp": ExtendedCancelRsp,
+}
 
 
 def _op_namespace(r: Reader, name: str, ns: str | None, fallback: str) -> str:
@@ -204,16 +218,41 @@ def read_envelope(r: Reader, root: etree._Element, parts: dict[str, ContentPart]
     fallback = tid_ns if tid_ns in MM7_NAMESPACES else r.config.namespace
     ns = _op_namespace(r, oq.localname, oq.namespace, fallback)
     op = oq.localname
-    if op not in _OPERATIONS:
+    if op not in ALL_OPERATIONS:
         raise MM7Error(op, "unsupported operation", STATUS_OPERATION)
+    if ns in MM7_NAMESPACES and op not in operations_in(ns):
+        # Judged by its own release: an operation a later release added.
+        first = EXTENDED_NAMESPACES[0].rsplit("/", 1)[1]
+        r.deviate(
+            "operation-not-in-release",
+            op,
+            f"{op} is not in {ns.rsplit('/', 1)[1]} (first in {first})",
+            STATUS_OPERATION,
+        )
     tid = _transaction_id(r, tid_el, ns)
     if op == "SubmitReq":
         return read_submit_req(r, op_el, tid, ns, parts)
     if op == "SubmitRsp":
         return read_submit_rsp(r, op_el, tid, ns)
+    if op == "DeliverReq":
+        return read_deliver_req(r, op_el, tid, ns, parts)
+    if op == "DeliverRsp":
+        return read_deliver_rsp(r, op_el, tid, ns)
+    if op == "CancelReq":
+        return read_cancel_req(r, op_el, tid, ns)
+    if op == "ReplaceReq":
+        return read_replace_req(r, op_el, tid, ns, parts)
+    if op == "ReadReplyReq":
+        return read_read_reply_req(r, op_el, tid, ns)
     if op == "DeliveryReportReq":
         return read_delivery_report_req(r, op_el, tid, ns)
-    if op == "DeliveryReportRsp":
-        return read_generic_rsp(r, op_el, tid, ns, DeliveryReportRsp)
+    if op == "extendedCancelReq":
+        return read_extended_cancel_req(r, op_el, tid, ns)
+    if op == "extendedReplaceReq":
+        return read_extended_replace_req(r, op_el, tid, ns, parts)
+    if op == "extendedReplaceRsp":
+        return read_extended_replace_rsp(r, op_el, tid, ns)
+    if op in _GENERIC:
+        return read_generic_rsp(r, op_el, tid, ns, _GENERIC[op])
     r.deviate("error-outside-fault", op, f"{op} straight in the Body, not inside a SOAP Fault")
     return read_generic_rsp(r, op_el, tid, ns, RSErrorRsp if op == "RSErrorRsp" else VASPErrorRsp)

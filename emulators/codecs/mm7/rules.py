@@ -1,7 +1,8 @@
 """What the codec holds peers to: configuration, releases, status classes, the
 named deviations lenient mode may record, and the schema: its sequences, one
 table per complex type, in WIRE-FACTS.md §1-3 order (ZXID's REL-6-MM7-1-4
-grammar; REL-5 is the same order without the Rel-6 items), and its value sets."""
+grammar; REL-5 is the same order without the Rel-6 items), its value sets, and
+which operations each namespace defines."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collections.abc import Container
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from .types import DEFAULT_NAMESPACE, SOAP_ENV_NS, StatusCode
+from .types import DEFAULT_NAMESPACE, MM7_NAMESPACES, SOAP_ENV_NS, StatusCode
 
 
 class Mode(enum.Enum):
@@ -54,6 +55,8 @@ DEVIATION_CODES: dict[str, str] = {
     "unknown-element": "an element the schema does not have at that place (skipped)",
     "vendor-element": "a non-schema element in SenderIdentification (skipped)",
     "rel6-element-in-rel5": "a Rel-6-only element in a REL-5 namespace",
+    "operation-not-in-release": "an operation its namespace's release does not define (read by "
+    "the release that does)",
     "transaction-id-missing": "no TransactionID header (transaction_id is '')",
     "transaction-id-empty": "TransactionID empty or blank",
     "transaction-id-whitespace": "TransactionID padded with whitespace (stripped)",
@@ -205,3 +208,132 @@ DELIVERY_REPORT_REQ_SEQUENCE = (
     Slot("AuxApplicInfo", rel6=True),
     Slot("UACapabilities"),
 )
+GENERIC_VASP_REQ_HEAD = (
+    Slot("MM7Version", True),
+    Slot("SenderIdentification", True),
+    Slot("Extension", many=True),
+)
+GENERIC_RS_REQ_HEAD = (
+    Slot("MM7Version", True),
+    Slot("MMSRelayServerID"),
+    Slot("Extension", many=True),
+)
+DELIVER_REQ_SEQUENCE = (
+    *GENERIC_RS_REQ_HEAD,
+    Slot("VASPID", rel6=True),
+    Slot("VASID", rel6=True),
+    Slot("LinkedID"),
+    Slot("Sender", True),
+    Slot("Recipients"),
+    Slot("Previouslysentby", rel6=True),
+    Slot("Previouslysentdateandtime", rel6=True),
+    Slot("SenderSPI", rel6=True),
+    Slot("RecipientSPI", rel6=True),
+    Slot("TimeStamp"),
+    Slot("ReplyChargingID"),
+    Slot("Priority"),
+    Slot("Subject"),
+    Slot("ApplicID", rel6=True),
+    Slot("ReplyApplicID", rel6=True),
+    Slot("AuxApplicInfo", rel6=True),
+    Slot("UACapabilities"),
+    Slot("Content"),
+)
+DELIVER_RSP_SEQUENCE = (*GENERIC_RSP_SEQUENCE, Slot("ServiceCode"))
+CANCEL_REQ_SEQUENCE = (
+    *GENERIC_VASP_REQ_HEAD,
+    Slot("MessageID", True),
+    Slot("Recipients", rel6=True),
+    Slot("ApplicID", rel6=True),
+    Slot("ReplyApplicID", rel6=True),
+    Slot("AuxApplicInfo", rel6=True),
+)
+REPLACE_REQ_SEQUENCE = (
+    *GENERIC_VASP_REQ_HEAD,
+    Slot("MessageID", True),
+    Slot("ServiceCode"),
+    Slot("TimeStamp"),
+    Slot("ReadReply"),
+    Slot("EarliestDeliveryTime"),
+    Slot("DistributionIndicator"),
+    Slot("ContentClass", rel6=True),
+    Slot("DRMContent", rel6=True),
+    Slot("ApplicID", rel6=True),
+    Slot("ReplyApplicID", rel6=True),
+    Slot("AuxApplicInfo", rel6=True),
+    Slot("Content"),
+)
+READ_REPLY_REQ_SEQUENCE = (
+    *GENERIC_RS_REQ_HEAD,
+    Slot("MessageID", True),
+    Slot("Recipient", True),
+    Slot("Sender", True),
+    Slot("TimeStamp", True),
+    Slot("MMStatus", True),
+    Slot("StatusText"),
+    Slot("ApplicID", rel6=True),
+    Slot("ReplyApplicID", rel6=True),
+    Slot("AuxApplicInfo", rel6=True),
+)
+EXTENDED_CANCEL_REQ_SEQUENCE = (*GENERIC_VASP_REQ_HEAD, Slot("CancelID", True))
+EXTENDED_CANCEL_RSP_SEQUENCE = (Slot("MM7Version", True), Slot("Status", True))
+# ZXID's grammar: VASPID/VASID straight in it, no SenderIdentification, no Extension.
+EXTENDED_REPLACE_REQ_SEQUENCE = (
+    Slot("MM7Version", True),
+    Slot("VASPID"),
+    Slot("VASID"),
+    Slot("ServiceCode"),
+    Slot("ReplaceID"),
+    Slot("TimeStamp"),
+    Slot("EarliestDeliveryTime"),
+    Slot("ExpiryDate"),
+    Slot("ReadReply"),
+    Slot("DeliveryReport"),
+    Slot("Content"),
+)
+EXTENDED_REPLACE_RSP_SEQUENCE = (
+    Slot("MM7Version", True),
+    Slot("MessageID", True),
+    Slot("Status", True),
+)
+
+# --------------------------------------------------------------------------- operations
+
+#: Every operation's element name as on the wire, in TS 23.140 order. The
+#: extended ones start lower case in the schema (ZXID's REL-6-MM7-1-4 grammar,
+#: and Eyeline's SCAG MMS gateway writes them so).
+BASE_OPERATIONS: tuple[str, ...] = (
+    "SubmitReq",
+    "SubmitRsp",
+    "DeliverReq",
+    "DeliverRsp",
+    "CancelReq",
+    "CancelRsp",
+    "ReplaceReq",
+    "ReplaceRsp",
+    "DeliveryReportReq",
+    "DeliveryReportRsp",
+    "ReadReplyReq",
+    "ReadReplyRsp",
+    "RSErrorRsp",
+    "VASPErrorRsp",
+)
+EXTENDED_OPERATIONS: tuple[str, ...] = (
+    "extendedCancelReq",
+    "extendedCancelRsp",
+    "extendedReplaceReq",
+    "extendedReplaceRsp",
+)
+ALL_OPERATIONS: tuple[str, ...] = (*BASE_OPERATIONS, *EXTENDED_OPERATIONS)
+
+#: The namespaces that define the extended cancel and replace. The only schema
+#: copies found (ZXID's, SCAG's constants) are REL-6-MM7-1-4; no earlier REL-6
+#: copy was found, so they are not assumed there (WIRE-FACTS.md §1).
+EXTENDED_NAMESPACES: tuple[str, ...] = (MM7_NAMESPACES[-1],)
+
+
+def operations_in(namespace: str) -> tuple[str, ...]:
+    """The operations (wire element names) a namespace defines; () for an unknown one."""
+    if namespace not in MM7_NAMESPACES:
+        return ()
+    return ALL_OPERATIONS if namespace in EXTENDED_NAMESPACES else BASE_OPERATIONS

@@ -82,6 +82,9 @@ STATUS_TEXT: dict[int, str] = {
     4007: "Service denied",
 }
 
+#: MMStatus of a ReadReplyReq (mmReadStatusType).
+READ_STATUSES = ("Indeterminate", "Read", "Deleted")
+
 MM_STATUSES = (
     "Expired",
     "Retrieved",
@@ -266,6 +269,143 @@ class DeliveryReportRsp(Envelope):
 
 
 @dataclass(frozen=True)
+class DeliverReq(Envelope):
+    """A message from a handset to the SP (MM7_deliver.REQ), relay -> VASP."""
+
+    sender: Address = Address("")
+    relay_server_id: str | None = None
+    vasp_id: str | None = None  # Rel-6
+    vas_id: str | None = None  # Rel-6
+    linked_id: str | None = None
+    to: tuple[Address, ...] = ()
+    cc: tuple[Address, ...] = ()
+    bcc: tuple[Address, ...] = ()
+    timestamp: str | None = None  # xs:dateTime as on the wire
+    reply_charging_id: str | None = None
+    priority: str | None = None
+    subject: str | None = None
+    applic_id: str | None = None
+    reply_applic_id: str | None = None
+    aux_applic_info: str | None = None
+    content_href: str | None = None
+    parts: tuple[ContentPart, ...] = ()
+
+    @property
+    def recipients(self) -> tuple[Address, ...]:
+        return self.to + self.cc + self.bcc
+
+
+@dataclass(frozen=True)
+class DeliverRsp(Envelope):
+    status: Status = field(default_factory=lambda: Status.of(1000))
+    service_code: str | None = None
+
+
+@dataclass(frozen=True)
+class CancelReq(Envelope):
+    """Cancel a message the VASP submitted and the relay has not delivered yet."""
+
+    message_id: str = ""
+    vasp_id: str | None = None
+    vas_id: str | None = None
+    sender_address: Address | None = None
+    applic_id: str | None = None
+    reply_applic_id: str | None = None
+    aux_applic_info: str | None = None
+
+
+@dataclass(frozen=True)
+class CancelRsp(Envelope):
+    status: Status = field(default_factory=lambda: Status.of(1000))
+
+
+@dataclass(frozen=True)
+class ReplaceReq(Envelope):
+    """Replace a message the VASP submitted; may carry new content."""
+
+    message_id: str = ""
+    vasp_id: str | None = None
+    vas_id: str | None = None
+    sender_address: Address | None = None
+    service_code: str | None = None
+    timestamp: str | None = None
+    read_reply: bool | None = None
+    earliest_delivery_time: str | None = None
+    distribution_indicator: bool | None = None
+    applic_id: str | None = None
+    reply_applic_id: str | None = None
+    aux_applic_info: str | None = None
+    content_href: str | None = None
+    parts: tuple[ContentPart, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReplaceRsp(Envelope):
+    status: Status = field(default_factory=lambda: Status.of(1000))
+
+
+@dataclass(frozen=True)
+class ReadReplyReq(Envelope):
+    """A recipient's read report (MM7_read_reply.REQ), relay -> VASP."""
+
+    message_id: str = ""
+    recipient: Address = Address("")
+    sender: Address = Address("")
+    timestamp: str = ""  # xs:dateTime as on the wire (TimeStamp, not Date)
+    mm_status: str = "Read"  # Indeterminate | Read | Deleted
+    relay_server_id: str | None = None
+    status_text: str | None = None
+    applic_id: str | None = None
+    reply_applic_id: str | None = None
+    aux_applic_info: str | None = None
+
+
+@dataclass(frozen=True)
+class ReadReplyRsp(Envelope):
+    status: Status = field(default_factory=lambda: Status.of(1000))
+
+
+@dataclass(frozen=True)
+class ExtendedCancelReq(Envelope):
+    """REL-6 extendedCancelReq: cancel by CancelID (the wire name starts lower case)."""
+
+    cancel_id: str = ""
+    vasp_id: str | None = None
+    vas_id: str | None = None
+    sender_address: Address | None = None
+
+
+@dataclass(frozen=True)
+class ExtendedCancelRsp(Envelope):
+    status: Status = field(default_factory=lambda: Status.of(1000))
+
+
+@dataclass(frozen=True)
+class ExtendedReplaceReq(Envelope):
+    """REL-6 extendedReplaceReq: VASPID/VASID straight in it, no SenderIdentification."""
+
+    vasp_id: str | None = None
+    vas_id: str | None = None
+    service_code: str | None = None
+    replace_id: str | None = None
+    timestamp: str | None = None
+    earliest_delivery_time: str | None = None
+    expiry_date: str | None = None
+    read_reply: bool | None = None
+    delivery_report: bool | None = None
+    content_href: str | None = None
+    parts: tuple[ContentPart, ...] = ()
+
+
+@dataclass(frozen=True)
+class ExtendedReplaceRsp(Envelope):
+    """MessageID (mandatory) comes before Status here, unlike SubmitRsp."""
+
+    status: Status = field(default_factory=lambda: Status.of(1000))
+    message_id: str = ""
+
+
+@dataclass(frozen=True)
 class RSErrorRsp(Envelope):
     status: Status = field(default_factory=lambda: Status.of(3000))
 
@@ -291,6 +431,18 @@ class SoapFault(Envelope):
 MM7Message = (
     SubmitReq
     | SubmitRsp
+    | DeliverReq
+    | DeliverRsp
+    | CancelReq
+    | CancelRsp
+    | ReplaceReq
+    | ReplaceRsp
+    | ReadReplyReq
+    | ReadReplyRsp
+    | ExtendedCancelReq
+    | ExtendedCancelRsp
+    | ExtendedReplaceReq
+    | ExtendedReplaceRsp
     | DeliveryReportReq
     | DeliveryReportRsp
     | RSErrorRsp
@@ -339,15 +491,36 @@ def summary(message: MM7Message) -> str:
         line = f"SubmitRsp {m.status.code}"
         if m.message_id is not None:
             line += f" MessageID={m.message_id}"
-    elif isinstance(m, DeliveryReportReq):
-        line = f"DeliveryReportReq MessageID={m.message_id} {m.mm_status}"
+    elif isinstance(m, DeliveryReportReq | ReadReplyReq):
+        line = f"{type(m).__name__} MessageID={m.message_id} {m.mm_status}"
+    elif isinstance(m, DeliverReq):
+        line = f"DeliverReq from={m.sender.value} to={len(m.recipients)}"
+        if m.parts:
+            line += f" parts={len(m.parts)}"
+    elif isinstance(m, CancelReq | ReplaceReq):
+        line = f"{type(m).__name__} MessageID={m.message_id}"
+        if isinstance(m, ReplaceReq) and m.parts:
+            line += f" parts={len(m.parts)}"
+    elif isinstance(m, ExtendedCancelReq):
+        line = f"extendedCancelReq CancelID={m.cancel_id}"
+    elif isinstance(m, ExtendedReplaceReq):
+        line = f"extendedReplaceReq ReplaceID={m.replace_id}"
+        if m.parts:
+            line += f" parts={len(m.parts)}"
+    elif isinstance(m, ExtendedReplaceRsp):
+        line = f"extendedReplaceRsp {m.status.code}"
+        if m.message_id is not None:
+            line += f" MessageID={m.message_id}"
     elif isinstance(m, SoapFault):
         if m.detail is not None:
             line = f"Fault {m.detail.status.code} {m.detail.status.text}"
         else:
             line = f"Fault {m.faultcode} {m.faultstring}"
     else:
-        line = f"{type(m).__name__} {m.status.code} {m.status.text}"
+        name = type(m).__name__
+        if name.startswith("Extended"):  # the wire name starts lower case
+            name = "e" + name[1:]
+        line = f"{name} {m.status.code} {m.status.text}"
     return _one_line(f"{line} tid={m.transaction_id}")
 
 

@@ -24,13 +24,26 @@ from mmsconf.emulators.codecs.mm7 import (
     KNOWN_VERSIONS,
     MM7_NAMESPACES,
     MM_STATUSES,
+    READ_STATUSES,
     SOAP_ENV_NS,
     STATUS_TEXT,
     Address,
+    CancelReq,
+    CancelRsp,
     ContentPart,
+    DeliverReq,
+    DeliverRsp,
     DeliveryReportReq,
     DeliveryReportRsp,
+    ExtendedCancelReq,
+    ExtendedCancelRsp,
+    ExtendedReplaceReq,
+    ExtendedReplaceRsp,
     MM7Message,
+    ReadReplyReq,
+    ReadReplyRsp,
+    ReplaceReq,
+    ReplaceRsp,
     RSErrorRsp,
     SoapFault,
     Status,
@@ -38,6 +51,7 @@ from mmsconf.emulators.codecs.mm7 import (
     SubmitRsp,
     VASPErrorRsp,
     is_rel6,
+    operations_in,
 )
 
 #: The four characters XML calls white space (the XSD whiteSpace facet strips only these).
@@ -55,7 +69,35 @@ OPERATIONS: tuple[str, ...] = (
     "SoapFault",
 )
 
+#: The operations added for issue 16 (item 1); "+parts" is multipart/related.
+#: Wire names, except the "+parts" suffix: the extended ones start lower case.
+MORE_OPERATIONS: tuple[str, ...] = (
+    "DeliverReq",
+    "DeliverReq+parts",
+    "DeliverRsp",
+    "CancelReq",
+    "CancelRsp",
+    "ReplaceReq",
+    "ReplaceReq+parts",
+    "ReplaceRsp",
+    "ReadReplyReq",
+    "ReadReplyRsp",
+    "extendedCancelReq",
+    "extendedCancelRsp",
+    "extendedReplaceReq",
+    "extendedReplaceReq+parts",
+    "extendedReplaceRsp",
+)
+
 REL6_FIELDS = ("applic_id", "reply_applic_id", "aux_applic_info")
+
+
+def namespaces_of(op: str) -> tuple[str, ...]:
+    """The namespaces that define an operation (``+parts`` ignored; SoapFault: all)."""
+    wire = op.removesuffix("+parts")
+    if wire == "SoapFault":
+        return MM7_NAMESPACES
+    return tuple(ns for ns in MM7_NAMESPACES if wire in operations_in(ns))
 
 
 def is_xml_char(c: str) -> bool:
@@ -343,12 +385,144 @@ def soap_faults(draw: st.DrawFn, ns: str) -> SoapFault:
     )
 
 
+def _parts_and_href(draw: st.DrawFn) -> tuple[tuple[ContentPart, ...], str | None]:
+    parts = draw(content_parts())
+    cid = draw(st.sampled_from([p.content_id for p in parts]))
+    href = draw(
+        st.sampled_from(
+            (None, f"cid:{cid}", f"CID:{cid}", f" cid:{cid} ", f"cid:{quote(cid, safe='')}")
+        )
+    )
+    return parts, href
+
+
+_PRIORITIES = st.sampled_from(("Normal", "High", "Low"))
+
+
+@st.composite
+def deliver_reqs(draw: st.DrawFn, ns: str, *, multipart: bool) -> DeliverReq:
+    recipients = st.lists(addresses(), max_size=2).map(tuple)
+    parts, href = _parts_and_href(draw) if multipart else ((), None)
+    rel6 = is_rel6(ns)
+    return DeliverReq(
+        transaction_id=draw(unpadded()),
+        namespace=ns,
+        version=draw(VERSIONS),
+        sender=draw(addresses()),
+        relay_server_id=draw(st.none() | xml_text()),
+        vasp_id=draw(st.none() | xml_text()) if rel6 else None,
+        vas_id=draw(st.none() | xml_text()) if rel6 else None,
+        linked_id=draw(st.none() | xml_text()),
+        to=draw(recipients),
+        cc=draw(recipients),
+        bcc=draw(recipients),
+        timestamp=draw(st.none() | xs_datetimes()),
+        reply_charging_id=draw(st.none() | xml_text()),
+        priority=draw(st.none() | _PRIORITIES),
+        subject=draw(st.none() | xml_text(max_size=20)),
+        content_href=href,
+        parts=parts,
+        **draw(_applic(ns)),
+    )
+
+
+@st.composite
+def cancel_reqs(draw: st.DrawFn, ns: str) -> CancelReq:
+    return CancelReq(
+        draw(unpadded()),
+        ns,
+        draw(VERSIONS),
+        message_id=draw(xml_text()),
+        vasp_id=draw(st.none() | xml_text()),
+        vas_id=draw(st.none() | xml_text()),
+        sender_address=draw(st.none() | addresses()),
+        **draw(_applic(ns)),
+    )
+
+
+@st.composite
+def replace_reqs(draw: st.DrawFn, ns: str, *, multipart: bool) -> ReplaceReq:
+    parts, href = _parts_and_href(draw) if multipart else ((), None)
+    return ReplaceReq(
+        draw(unpadded()),
+        ns,
+        draw(VERSIONS),
+        message_id=draw(xml_text()),
+        vasp_id=draw(st.none() | xml_text()),
+        vas_id=draw(st.none() | xml_text()),
+        sender_address=draw(st.none() | addresses()),
+        service_code=draw(st.none() | xml_text()),
+        timestamp=draw(st.none() | xs_datetimes()),
+        read_reply=draw(st.none() | st.booleans()),
+        earliest_delivery_time=draw(st.none() | st.sampled_from(_TIMES)),
+        distribution_indicator=draw(st.none() | st.booleans()),
+        content_href=href,
+        parts=parts,
+        **draw(_applic(ns)),
+    )
+
+
+@st.composite
+def read_reply_reqs(draw: st.DrawFn, ns: str) -> ReadReplyReq:
+    return ReadReplyReq(
+        draw(unpadded()),
+        ns,
+        draw(VERSIONS),
+        message_id=draw(xml_text()),
+        recipient=draw(addresses()),
+        sender=draw(addresses()),
+        timestamp=draw(xs_datetimes()),
+        mm_status=draw(st.sampled_from(READ_STATUSES)),
+        relay_server_id=draw(st.none() | xml_text()),
+        status_text=draw(st.none() | xml_text()),
+        **draw(_applic(ns)),
+    )
+
+
+@st.composite
+def extended_cancel_reqs(draw: st.DrawFn, ns: str) -> ExtendedCancelReq:
+    return ExtendedCancelReq(
+        draw(unpadded()),
+        ns,
+        draw(VERSIONS),
+        cancel_id=draw(xml_text()),
+        vasp_id=draw(st.none() | xml_text()),
+        vas_id=draw(st.none() | xml_text()),
+        sender_address=draw(st.none() | addresses()),
+    )
+
+
+@st.composite
+def extended_replace_reqs(draw: st.DrawFn, ns: str, *, multipart: bool) -> ExtendedReplaceReq:
+    parts, href = _parts_and_href(draw) if multipart else ((), None)
+    return ExtendedReplaceReq(
+        draw(unpadded()),
+        ns,
+        draw(VERSIONS),
+        vasp_id=draw(st.none() | xml_text()),
+        vas_id=draw(st.none() | xml_text()),
+        service_code=draw(st.none() | xml_text()),
+        replace_id=draw(st.none() | xml_text()),
+        timestamp=draw(st.none() | xs_datetimes()),
+        earliest_delivery_time=draw(st.none() | st.sampled_from(_TIMES)),
+        expiry_date=draw(st.none() | st.sampled_from(_TIMES)),
+        read_reply=draw(st.none() | st.booleans()),
+        delivery_report=draw(st.none() | st.booleans()),
+        content_href=href,
+        parts=parts,
+    )
+
+
 def message(op: str, ns: str) -> st.SearchStrategy[MM7Message]:
     """Valid messages of one operation in one namespace."""
     generic = {
         "DeliveryReportRsp": DeliveryReportRsp,
         "RSErrorRsp": RSErrorRsp,
         "VASPErrorRsp": VASPErrorRsp,
+        "CancelRsp": CancelRsp,
+        "ReplaceRsp": ReplaceRsp,
+        "ReadReplyRsp": ReadReplyRsp,
+        "extendedCancelRsp": ExtendedCancelRsp,
     }
     if op in generic:
         cls = generic[op]
@@ -361,13 +535,42 @@ def message(op: str, ns: str) -> st.SearchStrategy[MM7Message]:
         "SubmitRsp": lambda: submit_rsps(ns),
         "DeliveryReportReq": lambda: delivery_report_reqs(ns),
         "SoapFault": lambda: soap_faults(ns),
+        "DeliverReq": lambda: deliver_reqs(ns, multipart=False),
+        "DeliverReq+parts": lambda: deliver_reqs(ns, multipart=True),
+        "DeliverRsp": lambda: st.builds(
+            lambda tid, v, s, sc: DeliverRsp(tid, ns, v, status=s, service_code=sc),
+            unpadded(),
+            VERSIONS,
+            statuses(),
+            st.none() | xml_text(),
+        ),
+        "CancelReq": lambda: cancel_reqs(ns),
+        "ReplaceReq": lambda: replace_reqs(ns, multipart=False),
+        "ReplaceReq+parts": lambda: replace_reqs(ns, multipart=True),
+        "ReadReplyReq": lambda: read_reply_reqs(ns),
+        "extendedCancelReq": lambda: extended_cancel_reqs(ns),
+        "extendedReplaceReq": lambda: extended_replace_reqs(ns, multipart=False),
+        "extendedReplaceReq+parts": lambda: extended_replace_reqs(ns, multipart=True),
+        "extendedReplaceRsp": lambda: st.builds(
+            lambda tid, v, s, mid: ExtendedReplaceRsp(tid, ns, v, status=s, message_id=mid),
+            unpadded(),
+            VERSIONS,
+            statuses(),
+            xml_text(),
+        ),
     }
     return builders[op]()
 
 
-def messages() -> st.SearchStrategy[MM7Message]:
-    """Valid messages of every operation in every namespace."""
-    return st.one_of([NAMESPACES.flatmap(lambda ns, op=op: message(op, ns)) for op in OPERATIONS])
+def messages(operations: tuple[str, ...] = OPERATIONS) -> st.SearchStrategy[MM7Message]:
+    """Valid messages of the given operations (default: those before issue 16's)
+    in every namespace that defines them."""
+    return st.one_of(
+        [
+            st.sampled_from(namespaces_of(op)).flatmap(lambda ns, op=op: message(op, ns))
+            for op in operations
+        ]
+    )
 
 
 def expected(m: MM7Message) -> MM7Message:
@@ -387,7 +590,8 @@ def expected(m: MM7Message) -> MM7Message:
             faultstring=m.status.text or STATUS_TEXT.get(code, "Error"),
             detail=m,
         )
-    if isinstance(m, SubmitReq) and m.parts and m.content_href is None:
+    with_content = SubmitReq | DeliverReq | ReplaceReq | ExtendedReplaceReq
+    if isinstance(m, with_content) and m.parts and m.content_href is None:
         return replace(m, content_href=f"cid:{m.parts[0].content_id}")
     return m
 
@@ -678,6 +882,7 @@ TYPED_LEAVES = (
     "MM7Version",
     "StatusCode",
     "Date",
+    "TimeStamp",
     "MMStatus",
     "DeliveryReport",
     "ReadReply",

@@ -47,10 +47,10 @@ def _decode(wire: Wire, mode: str) -> tuple[mm7.MM7Message, Sequence[mm7.Deviati
     return decoded.message, decoded.deviations
 
 
-TARGETS: list[CodecTarget] = [
-    CodecTarget(
-        name="mm7",
-        messages=strategies.messages(),
+def _target(name: str, messages: st.SearchStrategy[mm7.MM7Message]) -> CodecTarget:
+    return CodecTarget(
+        name=name,
+        messages=messages,
         encode=_encode,
         decode=_decode,
         error=mm7.MM7Error,
@@ -66,5 +66,13 @@ TARGETS: list[CodecTarget] = [
         ),
         mutators=strategies.MUTATORS,
         check_error=check_mm7_error,
-    ),
+    )
+
+
+#: "mm7": submit, delivery reports, errors and faults; "mm7-ops": the operations
+#: issue 16 added (deliver, cancel, replace, read reply, the REL-6 extended
+#: cancel and replace), each in every namespace that defines it.
+TARGETS: list[CodecTarget] = [
+    _target("mm7", strategies.messages()),
+    _target("mm7-ops", strategies.messages(strategies.MORE_OPERATIONS)),
 ]
