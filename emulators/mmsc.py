@@ -12,6 +12,13 @@ pin, the states reported, repeating a report) apply to its own messages
 only: a stray submission is answered and reported as the protocol says.
 Every attempt to pass a report on is kept with the answer it got, so a
 verdict can say which server refused, lost or never answered a report.
+
+The MMSC also plays the MM7 operations around a message: it delivers a
+message from a handset to the farm (DeliverReq, to a random server, the
+next on no answer), and it cancels or replaces a message it still holds
+(CancelReq / ReplaceReq naming the MessageID of its SubmitRsp). A message
+is held while its delivery reports are withheld (``hold_reports``); once
+reported it counts as delivered, and a cancel or replace gets 2001.
 """
 
 from __future__ import annotations
@@ -26,7 +33,15 @@ from mmsconf.emulators.codecs import mm7
 from mmsconf.emulators.mm7_http import Credentials, Inbound, MM7Client, Outcome, Reply, fault_reply
 from mmsconf.emulators.msgid import Msgid2Carrier
 from mmsconf.emulators.retry import Attempt, RetryPolicy, StoreAndForward
-from mmsconf.emulators.scopes import ScopedEndpoint, content_of, msgid1_in, tag_of
+from mmsconf.emulators.scopes import (
+    ScopedEndpoint,
+    content_of,
+    content_text,
+    make_msgid1,
+    msgid1_in,
+    subject_with,
+    tag_of,
+)
 from mmsconf.emulators.service import Service
 from mmsconf.emulators.sp import Answer, judge_answer
 from mmsconf.emulators.trace import TraceRecorder
@@ -65,6 +80,26 @@ class Received:
     subject: str | None = None
     priority: str | None = None
     content: str = ""
+    #: Cancelled by the gateway before delivery: it is never reported.
+    cancelled: bool = False
+    #: The content of each replacement, in order (``content`` is the latest).
+    replaced: list[str] = field(default_factory=list)
+
+
+@dataclass
+class MoResult:
+    """A message from a handset the MMSC delivered to the farm, and how it went."""
+
+    mo_id: str  # written into the content, as the SP's MSGID1 is: it names the scenario
+    sender: str
+    to: tuple[str, ...]
+    subject: str
+    content: str
+    scope: str | None
+    outcome: Outcome | None = None
+    tried: list[str] = field(default_factory=list)
+    answer: Answer = Answer.UNSENT
+    why: str = "not sent"
 
 
 @dataclass
@@ -107,7 +142,7 @@ class MMSC(Service):
         self.config = config or MmscConfig()
         codec = mm7.CodecConfig(namespace=self.config.namespace, mode=mm7.Mode.LENIENT)
         self.endpoint = ScopedEndpoint(
-            self, trace, {"/mm7": ("rs", self._on_submit)}, codec, self._is_stray
+            self, trace, {"/mm7": ("rs", self._on_request)}, codec, self._is_stray
         )
         self.client = self.add_client(
             MM7Client(
@@ -125,6 +160,10 @@ class MMSC(Service):
         #: The running scenario's tag; None: no scenarios, nothing is stray.
         self.scope: str | None = None
         self.received: list[Received] = []
+        #: The messages taken, by the MessageID the SubmitRsp gave: what a cancel names.
+        self.by_message_id: dict[str, Received] = {}
+        #: Messages from handsets delivered to the farm, in order.
+        self.mo_sent: list[MoResult] = []
         self.reports: list[ReportResult] = []
         # --- knobs a scenario turns; reset_knobs() puts them back --------------------
         self.pinned_targets: list[str] | None = None
@@ -163,13 +202,18 @@ class MMSC(Service):
         self.faults.reset()
 
     def _is_stray(self, message: mm7.MM7Message) -> bool:
-        if self.scope is None or not isinstance(message, mm7.SubmitReq):
+        if self.scope is None:
+            return False
+        if isinstance(message, (mm7.CancelReq, mm7.ReplaceReq)):
+            held = self.by_message_id.get(message.message_id)
+            return held is None or held.scope != self.scope
+        if not isinstance(message, mm7.SubmitReq):
             return False
         return tag_of(msgid1_in(message)) != self.scope
 
-    async def _on_submit(self, inbound: Inbound) -> Reply:
+    async def _on_request(self, inbound: Inbound) -> Reply:
         req = inbound.message
-        if not isinstance(req, mm7.SubmitReq):
+        if not isinstance(req, (mm7.SubmitReq, mm7.CancelReq, mm7.ReplaceReq)):
             return fault_reply("rs", req.transaction_id, req.namespace, 4003)
         if self.config.credentials is not None:
             creds = inbound.credentials
@@ -177,6 +221,31 @@ class MMSC(Service):
                 return fault_reply(
                     "rs", req.transaction_id, req.namespace, 4001, "authentication failed"
                 )
+        if isinstance(req, mm7.SubmitReq):
+            return await self._on_submit(inbound, req)
+        return self._on_change(req)
+
+    def _on_change(self, req: mm7.CancelReq | mm7.ReplaceReq) -> Reply:
+        """Cancel or replace a message still held here (its reports withheld)."""
+        tid, ns = req.transaction_id, req.namespace
+        got = self.by_message_id.get(req.message_id)
+        if got is None or got.cancelled:
+            return fault_reply("rs", tid, ns, 2005, f"no message {req.message_id!r} here")
+        held = [(g, sender) for g, sender in self._withheld if g is got]
+        if not held:
+            # Reported already: the handset has it, nothing is left to cancel or replace.
+            return fault_reply("rs", tid, ns, 2001, f"{req.message_id} was delivered already")
+        if isinstance(req, mm7.CancelReq):
+            got.cancelled = True
+            self._withheld = [(g, sender) for g, sender in self._withheld if g is not got]
+            self.events.emit("cancelled", message_id=req.message_id)
+            return Reply(mm7.CancelRsp(transaction_id=tid, namespace=ns))
+        got.content = content_of(req)
+        got.replaced.append(got.content)
+        self.events.emit("replaced", message_id=req.message_id)
+        return Reply(mm7.ReplaceRsp(transaction_id=tid, namespace=ns))
+
+    async def _on_submit(self, inbound: Inbound, req: mm7.SubmitReq) -> Reply:
         carrier = Msgid2Carrier.named(self.config.msgid2_carrier, "msgid2_carrier")
         msgid2 = carrier.read_submit(req)
         message_id = carrier.mmsc_message_id(msgid2, f"{self.name}{next(self._ids):09d}")
@@ -196,6 +265,7 @@ class MMSC(Service):
             content=content_of(req),
         )
         self.received.append(got)
+        self.by_message_id[message_id] = got
         self.events.emit(
             "submit", from_host=got.from_host, msgid2=msgid2, recipients=len(recipients)
         )
@@ -375,6 +445,47 @@ class MMSC(Service):
                 return Attempt.REFUSED, why
         assert pending.outcome is not None
         return Attempt.AGAIN, pending.outcome.error or f"MM7 status {pending.outcome.status}"
+
+    # --- messages from handsets ------------------------------------------------------------
+    def build_deliver(self, mo_id: str, sender: str, to: list[str], subject: str) -> mm7.DeliverReq:
+        """A message from handset ``sender`` to ``to`` (an SP's short code, usually)."""
+        return mm7.DeliverReq(
+            transaction_id=f"{self.name}-MO{next(self._ids):09d}",
+            namespace=self.config.namespace,
+            sender=mm7.Address(sender),
+            linked_id=f"{self.name}-L{mo_id}",
+            to=tuple(mm7.Address(t, "ShortCode" if t.isdigit() else "Number") for t in to),
+            timestamp=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            priority="Normal",
+            subject=subject_with(subject, mo_id),
+            parts=(
+                mm7.ContentPart(
+                    "text-1", "text/plain; charset=utf-8", content_text(mo_id).encode()
+                ),
+            ),
+        )
+
+    async def deliver_mo(
+        self, sender: str, to: list[str], *, subject: str = "mo", target: str | None = None
+    ) -> MoResult:
+        """One DeliverReq to a random farm server (or ``target``); on no answer, the next."""
+        mo_id = make_msgid1("mo", self.scope or "", next(self._ids) % 1_000_000)
+        req = self.build_deliver(mo_id, sender, to, subject)
+        result = MoResult(
+            mo_id, sender, tuple(to), req.subject or "", content_text(mo_id), self.scope
+        )
+        self.mo_sent.append(result)
+        for url in [target] if target is not None else self._pool():
+            result.tried.append(url)
+            async with self._gate():
+                result.outcome = await self.client.post(url, req)
+            result.answer, result.why = judge_answer(
+                result.outcome, mm7.DeliverRsp, self.config.request_timeout_ms
+            )
+            if result.answer in (Answer.ACCEPTED, Answer.REFUSED):
+                break
+        self.events.emit("mo_sent", mo_id=mo_id, answer=str(result.answer))
+        return result
 
     async def release_reports(self) -> None:
         """Send the reports withheld while ``hold_reports`` was set."""

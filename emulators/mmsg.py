@@ -7,6 +7,21 @@ destination belongs to. A delivery report may arrive at any server; that
 server reads the module number out of MSGID2 and forwards the report to the
 issuing server, which maps MSGID2 back to MSGID1 and reports to the SP.
 
+The other MM7 operations a farm passes on:
+
+- A message from a handset (DeliverReq, "MO") reaches any server from an
+  MMSC. The server finds the SP it is for: the VASPID the MMSC named, else
+  the SP whose short code is a recipient. It passes the message on under a
+  LinkedID of its own (module number first, like MSGID2, so a reply could
+  find the server again) and answers the MMSC with the SP's status.
+- The SP cancels or replaces a message (CancelReq / ReplaceReq) by the
+  MessageID its SubmitRsp gave it, MSGID1. MSGID1 is the SP's own id and
+  names no server, so the server that takes the request looks for the
+  control records itself and, if it issued nothing under that MSGID1, asks
+  its peers once each (marked forwarded, so a peer never asks further).
+  The issuing server sends the request on to the MMSC that holds each
+  MSGID2, under the MMSC's own MessageID, and answers with the MMSC's status.
+
 Store-and-forward: a report this server accepted but cannot pass on now
 (issuing server or SP unreachable) is held and retried with backoff until
 ``report_expiry_ms``, then dead-lettered and counted, never dropped.
@@ -20,6 +35,7 @@ import random
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from mmsconf.emulators.codecs import mm7
 from mmsconf.emulators.mm7_http import (
@@ -78,6 +94,15 @@ class ControlRecord:
     sp_report_url: str
     vasp_id: str
     sender: str
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where the message issued as one MSGID2 went: the MMSC's URL and its MessageID there."""
+
+    msgid2: str
+    mmsc_url: str
+    mmsc_message_id: str
 
 
 @dataclass(frozen=True)
@@ -157,6 +182,10 @@ class MMSGServer(Service):
         # Reports already taken over, so a retried forward is answered, not delivered twice.
         self._accepted_reports: set[tuple[str, str, str]] = set()
         self.counters: Counter[str] = Counter()
+        #: (VASPID, MSGID1) -> each MSGID2 issued for it and where that message went.
+        self.placements: dict[tuple[str, str], list[Placement]] = {}
+        #: LinkedID this server issued for a message from a handset -> the MMSC's LinkedID.
+        self.mo_links: dict[str, str | None] = {}
 
     def _routes(self) -> dict:
         return {"/mm7": ("rs", self._on_submit), "/mm7/dr": ("vasp", self._on_report)}
@@ -185,7 +214,9 @@ class MMSGServer(Service):
         return self.config.msgid1_carrier.read(req)
 
     # --- SP side: submissions -------------------------------------------------
-    def authenticate(self, inbound: Inbound, req: mm7.SubmitReq) -> Reply | SpAccount:
+    def authenticate(
+        self, inbound: Inbound, req: mm7.SubmitReq | mm7.CancelReq | mm7.ReplaceReq
+    ) -> Reply | SpAccount:
         """The SP's identity: configured VASPID, allowed address, HTTP Basic credentials."""
         account = self.accounts.get(req.vasp_id or "")
         tid, ns = req.transaction_id, req.namespace
@@ -226,6 +257,8 @@ class MMSGServer(Service):
 
     async def _on_submit(self, inbound: Inbound) -> Reply:
         req = inbound.message
+        if isinstance(req, (mm7.CancelReq, mm7.ReplaceReq)):
+            return await self._on_change(inbound, req)
         if not isinstance(req, mm7.SubmitReq):
             return fault_reply("rs", req.transaction_id, req.namespace, 4003)
         auth = self.authenticate(inbound, req)
@@ -346,11 +379,172 @@ class MMSGServer(Service):
     ) -> tuple[tuple[str, list[str]], Outcome]:
         forward = self.forward_request(req, msgid2, dests)
         outcome = await self.client.post(url, forward, credentials=self.config.mmsc_credentials)
+        if outcome.ok and isinstance(outcome.message, mm7.SubmitRsp):
+            # What a cancel or replace for this message must name at the MMSC.
+            record = self.records[(msgid2, dests[0])]
+            self.placements.setdefault((record.vasp_id, record.msgid1), []).append(
+                Placement(msgid2, url, outcome.message.message_id or msgid2)
+            )
         return (msgid2, dests), outcome
+
+    # --- SP side: cancel and replace -------------------------------------------------
+    def _from_peer(self, inbound: Inbound) -> bool:
+        """A request another server of the farm passed on (header and source address agree)."""
+        module = inbound.headers.get(FORWARDED_BY, "")
+        url = self.directory.submit_urls.get(int(module)) if module.isdigit() else None
+        return url is not None and urlsplit(url).hostname == inbound.peer[0]
+
+    async def _on_change(self, inbound: Inbound, req: mm7.CancelReq | mm7.ReplaceReq) -> Reply:
+        """A CancelReq or ReplaceReq from the SP (or passed on by a peer) for MSGID1."""
+        kind = "cancel" if isinstance(req, mm7.CancelReq) else "replace"
+        forwarded = self._from_peer(inbound)
+        if forwarded:
+            account = self.accounts.get(req.vasp_id or "")
+            if account is None:
+                return fault_reply("rs", req.transaction_id, req.namespace, 4001)
+        else:
+            auth = self.authenticate(inbound, req)
+            if isinstance(auth, Reply):
+                return auth
+            account = auth
+        self.counters[f"{kind}_requests"] += 1
+        placements = self.placements.get((account.vasp_id, req.message_id))
+        if placements:
+            return await self.change_at_mmscs(req, placements)
+        if not forwarded:
+            reply = await self.find_holder(req)
+            if reply is not None:
+                return reply
+        return fault_reply(
+            "rs",
+            req.transaction_id,
+            req.namespace,
+            2005,
+            f"no message {req.message_id!r} from {account.vasp_id} in this farm",
+        )
+
+    async def find_holder(self, req: mm7.CancelReq | mm7.ReplaceReq) -> Reply | None:
+        """Ask each peer in turn; the first that knows the message answers for it. None: none
+        of them issued it."""
+        headers = {FORWARDED_BY: str(self.module)}
+        for module, url in sorted(self.directory.submit_urls.items()):
+            if module == self.module:
+                continue
+            outcome = await self.client.post(url, req, extra_headers=headers)
+            if outcome.message is not None and outcome.status != 2005:
+                self.counters["changes_forwarded"] += 1
+                return Reply(outcome.message, http_status=outcome.http_status or 200)
+        return None
+
+    def change_request(
+        self, req: mm7.CancelReq | mm7.ReplaceReq, placement: Placement
+    ) -> mm7.CancelReq | mm7.ReplaceReq:
+        """The SP's cancel or replace as the MMSC must see it: the MMSC's MessageID, the
+        gateway's VASPID (the MMSC knows the gateway, not the SP)."""
+        common = {
+            "transaction_id": f"{req.transaction_id}-{placement.msgid2}",
+            "namespace": self.config.namespace,
+            "message_id": placement.mmsc_message_id,
+            "vasp_id": self.config.gateway_vasp_id,
+        }
+        if isinstance(req, mm7.CancelReq):
+            return mm7.CancelReq(**common)
+        return mm7.ReplaceReq(
+            **common,
+            service_code=req.service_code,
+            read_reply=req.read_reply,
+            earliest_delivery_time=req.earliest_delivery_time,
+            distribution_indicator=req.distribution_indicator,
+            content_href=req.content_href,
+            parts=req.parts,
+        )
+
+    async def change_at_mmscs(
+        self, req: mm7.CancelReq | mm7.ReplaceReq, placements: list[Placement]
+    ) -> Reply:
+        """Each MMSC that holds part of the message is asked; the first refusal is the answer."""
+        outcomes = await asyncio.gather(
+            *(
+                self.client.post(
+                    p.mmsc_url,
+                    self.change_request(req, p),
+                    credentials=self.config.mmsc_credentials,
+                )
+                for p in placements
+            )
+        )
+        tid, ns = req.transaction_id, req.namespace
+        for outcome in outcomes:
+            if not outcome.ok:
+                return fault_reply("rs", tid, ns, outcome.status or 3000, outcome.error or "")
+        self.events.emit("changed", message_id=req.message_id)
+        if isinstance(req, mm7.CancelReq):
+            return Reply(mm7.CancelRsp(transaction_id=tid, namespace=ns))
+        return Reply(mm7.ReplaceRsp(transaction_id=tid, namespace=ns))
+
+    # --- MMSC side: messages from handsets ----------------------------------------------
+    def sp_for_deliver(self, req: mm7.DeliverReq) -> SpAccount | None:
+        """The SP a message from a handset is for: the VASPID the MMSC named (REL-6), else the
+        SP whose short code is one of the recipients."""
+        if req.vasp_id:
+            return self.accounts.get(req.vasp_id)
+        to = {a.value for a in req.recipients}
+        return next((a for a in self.accounts.values() if a.sender_address in to), None)
+
+    def deliver_to_sp(self, req: mm7.DeliverReq, account: SpAccount) -> mm7.DeliverReq:
+        """The message as the SP gets it: the handset's sender, recipients, subject, content;
+        the SP's own VASPID/VASID; a LinkedID this server issued (module number first)."""
+        linked = self.issue_msgid2()
+        self.mo_links[linked] = req.linked_id
+        rel6 = mm7.is_rel6(self.config.namespace)  # REL-5 DeliverReq has no VASPID / VASID
+        vas_id = next(iter(sorted(account.vas_ids))) if account.vas_ids else None
+        return mm7.DeliverReq(
+            transaction_id=f"MO-{linked}",
+            namespace=self.config.namespace,
+            sender=req.sender,
+            vasp_id=account.vasp_id if rel6 else None,
+            vas_id=vas_id if rel6 else None,
+            linked_id=linked,
+            to=req.to,
+            cc=req.cc,
+            bcc=req.bcc,
+            timestamp=req.timestamp,
+            priority=req.priority,
+            subject=req.subject,
+            applic_id=req.applic_id,
+            reply_applic_id=req.reply_applic_id,
+            aux_applic_info=req.aux_applic_info,
+            content_href=req.content_href,
+            parts=req.parts,
+        )
+
+    async def _on_deliver(self, req: mm7.DeliverReq) -> Reply:
+        tid, ns = req.transaction_id, req.namespace
+        self.counters["mo_from_mmsc"] += 1
+        account = self.sp_for_deliver(req)
+        if account is None:
+            return fault_reply(
+                "vasp",
+                tid,
+                ns,
+                2002,
+                "no SP for these recipients",
+                details="To: no SP's short code",
+            )
+        outcome = await self.client.post(account.report_url, self.deliver_to_sp(req, account))
+        if outcome.ok:
+            self.counters["mo_delivered"] += 1
+            self.events.emit("mo_delivered", vasp_id=account.vasp_id)
+            return Reply(mm7.DeliverRsp(transaction_id=tid, namespace=ns))
+        # The SP refused (its status goes back as it is) or could not be reached (3000: the
+        # MMSC may try again later).
+        return fault_reply("vasp", tid, ns, outcome.status or 3000, outcome.error or "")
 
     # --- MMSC side: delivery reports -------------------------------------------
     async def _on_report(self, inbound: Inbound) -> Reply:
         report = inbound.message
+        if isinstance(report, mm7.DeliverReq):
+            return await self._on_deliver(report)
         if not isinstance(report, mm7.DeliveryReportReq):
             return fault_reply("vasp", report.transaction_id, report.namespace, 4003)
         forwarded = FORWARDED_BY in inbound.headers

@@ -59,18 +59,22 @@ def subject_with(subject: str, msgid1: str) -> str:
     return f"{subject} [{msgid1}]"
 
 
-def msgid1_in(req: mm7.SubmitReq) -> str | None:
+#: The messages with content a harness role writes an id into.
+WithContent = mm7.SubmitReq | mm7.DeliverReq | mm7.ReplaceReq
+
+
+def msgid1_in(req: WithContent) -> str | None:
     """MSGID1 as the SP wrote it into a message's content (or, failing that, its subject)."""
     for part in req.parts:
         if part.content_type.lower().startswith("text/"):
             found = _IN_CONTENT.search(part.data.decode("utf-8", "replace"))
             if found:
                 return found.group(1)
-    found = _IN_SUBJECT.search(req.subject or "")
+    found = _IN_SUBJECT.search(getattr(req, "subject", None) or "")  # ReplaceReq has none
     return found.group(1) if found else None
 
 
-def content_of(req: mm7.SubmitReq) -> str:
+def content_of(req: WithContent) -> str:
     """The text parts of a message, joined: what the recipient would read."""
     return "\n".join(
         p.data.decode("utf-8", "replace")

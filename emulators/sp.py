@@ -17,6 +17,13 @@ Anything else — no answer within ``request_timeout_ms`` (counted from when
 the request is sent, not while it waits for one of ``max_connections``), a
 closed connection, bytes that do not decode, an answer of the wrong kind —
 leaves its recipients without a final state, and says why.
+
+The SP also takes messages from handsets (DeliverReq, at the URL it takes
+reports at: one VASP endpoint, as an SP is configured at a gateway) and
+answers DeliverRsp 1000; and it cancels or replaces a message it submitted
+(CancelReq / ReplaceReq naming MSGID1, the MessageID its SubmitRsp gave).
+A cancelled recipient's final state is ``Cancelled``; a delivery report
+for it afterwards breaks ``rr_cancel``.
 """
 
 from __future__ import annotations
@@ -33,7 +40,15 @@ from enum import StrEnum
 from mmsconf.emulators.codecs import mm7
 from mmsconf.emulators.mm7_http import Credentials, Inbound, MM7Client, Outcome, Reply, fault_reply
 from mmsconf.emulators.msgid import Msgid1Carrier
-from mmsconf.emulators.scopes import ScopedEndpoint, content_text, make_msgid1, subject_with, tag_of
+from mmsconf.emulators.scopes import (
+    ScopedEndpoint,
+    content_of,
+    content_text,
+    make_msgid1,
+    msgid1_in,
+    subject_with,
+    tag_of,
+)
 from mmsconf.emulators.service import Service
 from mmsconf.emulators.trace import TraceRecorder
 
@@ -43,12 +58,14 @@ FINAL_MM_STATUSES = frozenset(
 )
 #: Final state of a recipient whose submission the gateway refused (a decoded MM7 fault).
 SUBMIT_FAILED = "SubmitFailed"
+#: Final state of a recipient whose message the SP cancelled (a CancelRsp with success).
+CANCELLED = "Cancelled"
 
 Key = tuple[str, str]  # (MSGID1, recipient)
 
 
 def _is_final(state: str) -> bool:
-    return state in FINAL_MM_STATUSES or state == SUBMIT_FAILED
+    return state in FINAL_MM_STATUSES or state in (SUBMIT_FAILED, CANCELLED)
 
 
 @dataclass
@@ -127,6 +144,36 @@ class ReportSeen:
 
 
 @dataclass
+class MoSeen:
+    """A message from a handset (DeliverReq) as the SP received it, kept for the run."""
+
+    mo_id: str | None  # as the MMSC wrote it into the content; None: not found
+    sender: str
+    recipients: tuple[str, ...]
+    subject: str | None
+    content: str
+    linked_id: str | None
+    from_host: str
+    scope: str | None = None
+    stray: bool = False
+    at: float = 0.0
+
+
+@dataclass
+class Change:
+    """A CancelReq or ReplaceReq the SP sent, and how it was answered."""
+
+    kind: str  # "cancel" | "replace"
+    msgid1: str
+    target: str
+    scope: str
+    content: str = ""  # the replacement's text
+    outcome: Outcome | None = None
+    answer: Answer = Answer.UNSENT
+    why: str = "not sent"
+
+
+@dataclass
 class Submission:
     msgid1: str
     recipients: tuple[str, ...]
@@ -185,7 +232,7 @@ class ServiceProvider(Service):
         self.trace = trace
         codec = mm7.CodecConfig(namespace=self.config.namespace, mode=mm7.Mode.LENIENT)
         self.endpoint = ScopedEndpoint(
-            self, trace, {"/mm7/dr": ("vasp", self._on_report)}, codec, self._is_stray
+            self, trace, {"/mm7/dr": ("vasp", self._on_request)}, codec, self._is_stray
         )
         self.codec = codec
         self.client = self.add_client(self._new_client(self))
@@ -200,6 +247,9 @@ class ServiceProvider(Service):
         self.submissions: list[Submission] = []
         #: Every delivery report of the run, strays included: the exactly-once ledger.
         self.reports: list[ReportSeen] = []
+        #: Every message from a handset of the run, strays too.
+        self.delivered: list[MoSeen] = []
+        self.changes: list[Change] = []
         self.tracking = Tracking()
         self.expected: set[Key] = set()
         # Expected pairs without a final state yet, per scenario: kept as states arrive,
@@ -370,11 +420,90 @@ class ServiceProvider(Service):
         chunks = [recipients[i : i + size] for i in range(0, len(recipients), size)]
         return await self.submit_batch(chunks, subject=subject)
 
-    # --- receiving reports -------------------------------------------------
+    # --- cancelling and replacing ----------------------------------------------
+    def build_change(
+        self, kind: str, msgid1: str, content: str = ""
+    ) -> mm7.CancelReq | mm7.ReplaceReq:
+        """A CancelReq or ReplaceReq for the message the SP submitted as ``msgid1``."""
+        common = {
+            "transaction_id": f"{kind[0].upper()}-{msgid1}-{next(self._ids)}",
+            "namespace": self.config.namespace,
+            "message_id": msgid1,
+            "vasp_id": self.config.vasp_id,
+            "vas_id": self.config.vas_id,
+            "sender_address": mm7.Address(self.config.sender_address, "ShortCode"),
+        }
+        if kind == "cancel":
+            return mm7.CancelReq(**common)
+        part = mm7.ContentPart("text-1", "text/plain; charset=utf-8", content.encode())
+        return mm7.ReplaceReq(**common, parts=(part,))
+
+    async def change(
+        self, kind: str, msgid1: str, *, content: str = "", target: str | None = None
+    ) -> Change:
+        """Cancel or replace (``kind``) the message ``msgid1`` through any server of the farm.
+
+        A replacement's text should name MSGID1 (``content_text``) so the MMSC can still
+        tell which scenario the message belongs to.
+        """
+        target = target or self._pick_target()
+        change = Change(kind, msgid1, target, self.scope, content)
+        self.changes.append(change)
+        request = self.build_change(kind, msgid1, content)
+        creds = Credentials(self.config.username, self.config.password)
+        async with self._gate():
+            change.outcome = await self.client.post(target, request, credentials=creds)
+        expected = mm7.CancelRsp if kind == "cancel" else mm7.ReplaceRsp
+        change.answer, change.why = judge_answer(
+            change.outcome, expected, self.config.request_timeout_ms
+        )
+        if kind == "cancel" and change.answer is Answer.ACCEPTED:
+            for sub in self.submissions:
+                if sub.msgid1 != msgid1:
+                    continue
+                for r in sub.recipients:
+                    key = (msgid1, r)
+                    self.tracking.add(key, CANCELLED)
+                    self.pending[sub.scope].discard(key)
+                    # Cancelled before delivery: a report saying otherwise breaks rr_cancel.
+                    self.forbidden.setdefault(key, "rr_cancel")
+        self.events.emit("changed", operation=kind, msgid1=msgid1, answer=str(change.answer))
+        self.events.emit("state")
+        return change
+
+    # --- receiving reports and messages from handsets ------------------------------
     def _is_stray(self, message: mm7.MM7Message) -> bool:
+        if isinstance(message, mm7.DeliverReq):
+            return tag_of(msgid1_in(message)) != self.scope
         if not isinstance(message, mm7.DeliveryReportReq):
             return False
         return tag_of(message.message_id) != self.scope
+
+    async def _on_request(self, inbound: Inbound) -> Reply:
+        if isinstance(inbound.message, mm7.DeliverReq):
+            return self._on_deliver(inbound, inbound.message)
+        return await self._on_report(inbound)
+
+    def _on_deliver(self, inbound: Inbound, msg: mm7.DeliverReq) -> Reply:
+        mo_id = msgid1_in(msg)
+        scope = tag_of(mo_id)
+        self.delivered.append(
+            MoSeen(
+                mo_id=mo_id,
+                sender=msg.sender.value,
+                recipients=tuple(a.value for a in msg.recipients),
+                subject=msg.subject,
+                content=content_of(msg),
+                linked_id=msg.linked_id,
+                from_host=inbound.peer[0],
+                scope=scope,
+                stray=scope != self.scope,
+                at=time.monotonic(),
+            )
+        )
+        self.events.emit("deliver", mo_id=mo_id)
+        # Taken whoever it is for: a refused message would be delivered again and again.
+        return Reply(mm7.DeliverRsp(transaction_id=msg.transaction_id, namespace=msg.namespace))
 
     async def _on_report(self, inbound: Inbound) -> Reply:
         msg = inbound.message
