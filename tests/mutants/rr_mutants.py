@@ -17,7 +17,7 @@ import pytest
 
 from mmsconf.emulators.codecs import mm7
 from mmsconf.emulators.mm7_http import Inbound, Reply
-from mmsconf.emulators.mmsg import ControlRecord, MMSGServer, SpAccount
+from mmsconf.emulators.mmsg import ControlRecord, MMSGServer, Placement, SpAccount
 from mmsconf.fixtures.areas.report_routing.gateways import BASELINE, register_gateway
 
 
@@ -103,6 +103,33 @@ class DropsPriority(MMSGServer):
         return mm7.SubmitReq(**{**plain.__dict__, "priority": None})
 
 
+class MoWithoutContent(MMSGServer):
+    """Passes a message from a handset on to the SP without its content."""
+
+    def deliver_to_sp(self, req: mm7.DeliverReq, account: SpAccount) -> mm7.DeliverReq:
+        plain = super().deliver_to_sp(req, account)
+        return mm7.DeliverReq(**{**plain.__dict__, "parts": (), "content_href": None})
+
+
+class CancelAtIssuerOnly(MMSGServer):
+    """A server that did not issue the message answers 2005 instead of asking its peers."""
+
+    async def find_holder(self, req: mm7.CancelReq | mm7.ReplaceReq) -> Reply | None:
+        return None
+
+
+class ReplaceWithoutContent(MMSGServer):
+    """Passes the SP's ReplaceReq on to the MMSC without the new content."""
+
+    def change_request(
+        self, req: mm7.CancelReq | mm7.ReplaceReq, placement: Placement
+    ) -> mm7.CancelReq | mm7.ReplaceReq:
+        plain = super().change_request(req, placement)
+        if isinstance(plain, mm7.ReplaceReq):
+            return mm7.ReplaceReq(**{**plain.__dict__, "parts": (), "content_href": None})
+        return plain
+
+
 #: gateway name -> (its server class, the clause it breaks); None: registered elsewhere.
 MUTANTS: dict[str, tuple[type[MMSGServer] | None, str]] = {
     "mutant-drops-priority": (DropsPriority, "rr_msgid1"),
@@ -115,6 +142,9 @@ MUTANTS: dict[str, tuple[type[MMSGServer] | None, str]] = {
     "mutant-no-report-forwarding": (NoReportForwarding, "rr_dr_forward"),
     "mutant-reports-with-msgid2": (ReportsWithMsgid2, "rr_dr_to_sp"),
     "mutant-no-duplicate-suppression": (NoDuplicateSuppression, "rr_final_state"),
+    "mutant-mo-without-content": (MoWithoutContent, "rr_mo"),
+    "mutant-cancel-at-issuer-only": (CancelAtIssuerOnly, "rr_cancel"),
+    "mutant-replace-without-content": (ReplaceWithoutContent, "rr_replace"),
     # The prior art the clause was written against: routing by number ranges.
     BASELINE: (None, "rr_balance"),
 }

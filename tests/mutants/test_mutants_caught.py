@@ -26,6 +26,9 @@ CAUGHT_BY = {
     "mutant-no-report-forwarding": "A report landing on a server that did not issue",
     "mutant-reports-with-msgid2": "A report landing on a server that did not issue",
     "mutant-no-duplicate-suppression": "A report sent again because its answer was lost",
+    "mutant-mo-without-content": "A message from a handset reaches the SP once",
+    "mutant-cancel-at-issuer-only": "A message the SP cancels through another server",
+    "mutant-replace-without-content": "A message the SP replaces through another server",
     "baseline-last-two-digits": "A group message whose numbers share their last two digits",
 }
 
