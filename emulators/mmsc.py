@@ -240,7 +240,9 @@ class MMSC(Service):
             self._withheld = [(g, sender) for g, sender in self._withheld if g is not got]
             self.events.emit("cancelled", message_id=req.message_id)
             return Reply(mm7.CancelRsp(transaction_id=tid, namespace=ns))
-        got.content = content_of(req)
+        if req.parts:
+            # A ReplaceReq without content changes other things only: the content stays.
+            got.content = content_of(req)
         got.replaced.append(got.content)
         self.events.emit("replaced", message_id=req.message_id)
         return Reply(mm7.ReplaceRsp(transaction_id=tid, namespace=ns))

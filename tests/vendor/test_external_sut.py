@@ -11,7 +11,7 @@ from pathlib import Path
 
 from mmsconf.fixtures.areas.report_routing.control import ControlClient
 
-SCENARIOS = 24
+SCENARIOS = 28
 EVENNESS = "A group message whose numbers share their last two digits spreads evenly over the farm"
 SCALE_OUT = "A server added while running takes submissions at once and its reports route correctly"
 DOWN_UP = (

@@ -51,12 +51,24 @@ AUTH = (
     "An SP that fails authentication gets a failure response and nothing is forwarded [problem={}]"
 )
 PROBLEMS = ("a wrong password", "an unknown VASPID", "no credentials", "an unconfigured address")
+MO = (
+    "A message from a handset reaches the SP once, whichever server the MMSC gives it to"
+    " [module={}]"
+)
+MODULES = ("180", "181")
+CANCEL = (
+    "A message the SP cancels through another server is cancelled at its MMSC and never reported"
+)
+REPLACE = (
+    "A message the SP replaces through another server has the new content at each of its MMSCs"
+)
 #: The scenarios that need the control API (PICS): skipped when the SUT has none.
 NEEDS_CONTROL = (DOWN_UP, DEAD_LETTER, SCALE_OUT)
 
 FAIL_AUTH = ("failed", "rr_auth")
 FAIL_FORWARD = ("failed", "rr_dr_forward")
 FAIL_MSGID2 = ("failed", "rr_msgid2")
+FAIL_MO = ("failed", "rr_mo")
 SKIPPED = ("skipped", "")
 
 
@@ -64,10 +76,12 @@ def table_where(
     submitting: tuple[str, str],
     unknown: tuple[str, str] = FAIL_FORWARD,
     controlled: tuple[str, str] = SKIPPED,
+    mo: tuple[str, str] = FAIL_MO,
     **overrides: tuple[str, str],
 ) -> dict[str, tuple[str, str]]:
     """The whole table: every scenario that submits first -> ``submitting``, the
-    unknown-MSGID2 rows -> ``unknown``, the control scenarios -> ``controlled``."""
+    unknown-MSGID2 rows -> ``unknown``, the control scenarios -> ``controlled``, the
+    messages from handsets (the MMSC speaks first, the SP never submits) -> ``mo``."""
     table = {
         LANDING: submitting,
         SPREAD: submitting,
@@ -85,6 +99,9 @@ def table_where(
         UNIQUE: submitting,
         CONTROL: submitting,
         **{AUTH.format(p): submitting for p in PROBLEMS},
+        **{MO.format(m): mo for m in MODULES},
+        CANCEL: submitting,
+        REPLACE: submitting,
     }
     for name, verdict in overrides.items():
         table[globals()[name]] = verdict
@@ -98,7 +115,18 @@ ACCEPT_ONLY = {
     **table_where(FAIL_AUTH),
     **{
         name: FAIL_MSGID2
-        for name in (LANDING, SPREAD, LOST_ANSWER, AGAIN_LATER, EVENNESS, THOUSAND, UNIQUE, CONTROL)
+        for name in (
+            LANDING,
+            SPREAD,
+            LOST_ANSWER,
+            AGAIN_LATER,
+            EVENNESS,
+            THOUSAND,
+            UNIQUE,
+            CONTROL,
+            CANCEL,
+            REPLACE,
+        )
     },
 }
 
@@ -188,4 +216,4 @@ def test_a_sut_2_s_late_passes_with_the_harness_timers_raised(
     profile = _behind_a_late_proxy(tmp_path, emulate, sut, vendor, raised)
     result, table = vendor.run_suite(profile, tmp_path / "r")
     assert result.returncode == 0, result.stdout[-3000:]
-    assert len(table) == 24 and set(table.values()) == {("passed", "")}, table
+    assert len(table) == 28 and set(table.values()) == {("passed", "")}, table

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 RUNS = int(os.environ.get("MMSCONF_VENDOR_RUNS", "20"))
-SCENARIOS = 24
+SCENARIOS = 28
 EVENNESS = "A group message whose numbers share their last two digits spreads evenly over the farm"
 SCALE_OUT = "A server added while running takes submissions at once and its reports route correctly"
 EXPECTED_FAILURES = {
