@@ -30,9 +30,7 @@ def test_mo_reaches_the_sp_by_its_short_code_once(net: Callable[..., Any], modul
             n.open_scope("mo1", "t", "t")
             server = n.farm.servers[module]
             short_code = n.profile.sp.sender_address
-            result = await n.mmscs["A"].deliver_mo(
-                HANDSET, [short_code], target=server.report_url
-            )
+            result = await n.mmscs["A"].deliver_mo(HANDSET, [short_code], target=server.report_url)
             assert result.answer is Answer.ACCEPTED, result.why
             assert isinstance(result.outcome.message, mm7.DeliverRsp)
             [got] = n.sp.delivered
