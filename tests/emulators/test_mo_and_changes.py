@@ -155,3 +155,24 @@ def test_a_forwarded_change_from_a_stranger_is_not_trusted(net: Callable[..., An
             assert not n.mmscs["A"].received[0].cancelled
 
     asyncio.run(scenario())
+
+
+def test_mo_and_cancel_in_a_rel5_namespace(profile: Callable[..., Any], net: Callable[..., Any]):
+    """REL-5 has no VASPID in DeliverReq and no AuxApplicInfo: the farm leaves them out."""
+    rel5 = profile(
+        namespace=mm7.MM7_NAMESPACES[0],
+        msgid1_carrier="TransactionID",
+        msgid2_carrier="TransactionID",
+    )
+
+    async def scenario() -> None:
+        async with net(rel5, hold_reports=True) as n:
+            mo = await n.mmscs["A"].deliver_mo(HANDSET, [n.profile.sp.sender_address])
+            assert mo.answer is Answer.ACCEPTED, mo.why
+            assert n.sp.delivered[0].sender == HANDSET
+            sub = await n.sp.submit([A1], target=n.submit_urls[181])
+            change = await n.sp.change("cancel", sub.msgid1, target=n.submit_urls[180])
+            assert change.answer is Answer.ACCEPTED, change.why
+            assert n.mmscs["A"].received[0].cancelled
+
+    asyncio.run(scenario())
