@@ -391,7 +391,9 @@ class MMSGServer(Service):
     def _from_peer(self, inbound: Inbound) -> bool:
         """A request another server of the farm passed on (header and source address agree)."""
         module = inbound.headers.get(FORWARDED_BY, "")
-        url = self.directory.submit_urls.get(int(module)) if module.isdigit() else None
+        # isdigit() alone admits other scripts' digits, which int() rejects.
+        digits = module.isascii() and module.isdigit()
+        url = self.directory.submit_urls.get(int(module)) if digits else None
         return url is not None and urlsplit(url).hostname == inbound.peer[0]
 
     async def _on_change(self, inbound: Inbound, req: mm7.CancelReq | mm7.ReplaceReq) -> Reply:

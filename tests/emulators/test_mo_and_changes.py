@@ -152,6 +152,10 @@ def test_a_forwarded_change_from_a_stranger_is_not_trusted(net: Callable[..., An
                 n.submit_urls[180], request, extra_headers={"X-MMSG-Forwarded-By": "181"}
             )
             assert outcome.status == 4001, outcome
+            odd = await n.sp.client.post(
+                n.submit_urls[180], request, extra_headers={"X-MMSG-Forwarded-By": "²"}
+            )
+            assert odd.status == 4001, odd
             assert not n.mmscs["A"].received[0].cancelled
 
     asyncio.run(scenario())
