@@ -76,6 +76,27 @@ class ReplaysOldReport(MMSGServer):
         return result
 
 
+class SoapActionNamespace(MMSGServer):
+    """Routes like the reference, but writes the MM7 namespace as the SOAPAction of every
+    SubmitReq it forwards to an MMSC (a deviation real gateways have: SOAPAction must be
+    ""). The harness's MMSCs read leniently, so only wire conformance can see it."""
+
+    async def _forward_to_mmsc(self, url, req, msgid2, dests):
+        forward = self.forward_request(req, msgid2, dests)
+        outcome = await self.client.post(
+            url,
+            forward,
+            credentials=self.config.mmsc_credentials,
+            extra_headers={"SOAPAction": f'"{forward.namespace}"'},
+        )
+        return (msgid2, dests), outcome
+
+
+register_gateway(
+    "vendor-soapaction-namespace",
+    "a farm that writes the namespace as SOAPAction toward the MMSCs",
+    server_class=SoapActionNamespace,
+)
 register_gateway(
     "vendor-no-store-and-forward",
     "a farm that refuses reports while their issuing server is down",
