@@ -170,7 +170,9 @@ def judge_message(
         return "?", "?", (WireFinding(UNREADABLE, "HTTP", "not an HTTP message with a body"),)
     headers, body = parts
     content_type = headers.get("content-type", "")
-    soap_action = headers.get("soapaction")
+    # SOAPAction is a request header (SOAP 1.1 §6.1.1): on a response it means nothing,
+    # so a response is not judged on it.
+    soap_action = None if raw.startswith(b"HTTP/") else headers.get("soapaction")
     strict = mm7.CodecConfig(namespace=namespace, mode=mm7.Mode.STRICT)
     try:
         decoded = mm7.decode(body, content_type, soap_action=soap_action, config=strict)

@@ -25,6 +25,7 @@ import itertools
 import signal
 import sys
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 from mmsconf.emulators.codecs import mm7
@@ -92,6 +93,24 @@ class SoapActionNamespace(MMSGServer):
         return (msgid2, dests), outcome
 
 
+class PaddedReportAnswers(MMSGServer):
+    """Routes like the reference, but pads the TransactionID of every DeliveryReportRsp it
+    answers an MMSC with white space (the MMSCs strip it and read on): a deviation only
+    wire conformance sees, in an answer."""
+
+    async def _on_report(self, inbound):
+        reply = await super()._on_report(inbound)
+        if isinstance(reply.message, mm7.DeliveryReportRsp):
+            padded = replace(reply.message, transaction_id=f" {reply.message.transaction_id} ")
+            return replace(reply, message=padded)
+        return reply
+
+
+register_gateway(
+    "vendor-padded-report-answers",
+    "a farm that pads the TransactionID of its DeliveryReportRsps with white space",
+    server_class=PaddedReportAnswers,
+)
 register_gateway(
     "vendor-soapaction-namespace",
     "a farm that writes the namespace as SOAPAction toward the MMSCs",

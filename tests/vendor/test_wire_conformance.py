@@ -11,6 +11,9 @@ from pathlib import Path
 
 #: Scenarios where the farm forwards to an MMSC (rr_msgid1) and where it must not (rr_auth).
 TAGS = "rr_msgid1 or rr_auth"
+#: The scenarios of features/wire/ (an outline of two rows and three scenarios).
+WIRE_SCENARIOS = 5
+DR_ANSWER = "A DeliveryReportReq from an MMSC is answered with a DeliveryReportRsp that conforms"
 AUTH = "An SP that fails authentication gets a failure response and nothing is forwarded"
 
 
@@ -74,3 +77,26 @@ def test_the_reference_farm_out_of_process_is_judged_clean(tmp_path: Path, emula
     assert set(table.values()) == {("passed", "")}, table
     judged, clean = role_counts(wire_section(tmp_path / "r"))
     assert judged == clean > 0
+
+
+def test_features_wire_fail_a_deviating_answer_whatever_the_profile_says(
+    tmp_path: Path, sut, vendor
+) -> None:
+    """features/wire/ against a farm whose DeliveryReportRsps carry a padded TransactionID:
+    the DeliveryReportRsp scenario fails `wire` under the default `warn`; the SubmitRsp and
+    Fault scenarios pass."""
+    profile = vendor.write_profile(tmp_path / "p.toml", farm_port=vendor.farm_port(), control=True)
+    sut("farm:vendor-padded-report-answers", profile)
+    result, table = vendor.run_suite(profile, tmp_path / "r", area="wire")
+    assert result.returncode == 1, result.stdout[-3000:]
+    failed = {name: clause for name, (v, clause) in table.items() if v == "failed"}
+    assert failed == {DR_ANSWER: "wire"}, table
+    assert len(table) == WIRE_SCENARIOS and len(only_passed(table)) == WIRE_SCENARIOS - 1, table
+    junit = (tmp_path / "r" / "junit.xml").read_text(encoding="utf-8")
+    assert "transaction-id-whitespace at TransactionID" in junit
+    section = wire_section(tmp_path / "r")
+    assert 'data-code="transaction-id-whitespace"' in section
+
+
+def only_passed(table: dict[str, tuple[str, str]]) -> list[str]:
+    return [name for name, (v, _) in table.items() if v == "passed"]
