@@ -22,6 +22,7 @@ from .html_assets import CSS, JS, sha256_b64
 from .ladder import escape as _e
 from .ladder import render_ladder
 from .model import VERDICTS, Clause, RunResult, ScenarioResult, gherkin_tag
+from .wire import WireMessage, summarize
 
 TITLE = "mmsconf conformance report"
 
@@ -70,6 +71,7 @@ def render_html(run: RunResult) -> str:
         _filters(areas, verdicts, run),
         _summary(run, areas, verdicts),
         _matrix(run, ids, names, anchors, areas),
+        _wire_section(run),
         '<section id="scenarios"><h2>Scenarios</h2>',
         *scenarios,
         "</section>",
@@ -363,6 +365,8 @@ def _scenario(
         body.append(_failure(s, run))
     evidence, trace = _evidence_and_trace(s, sid)
     body.extend(evidence)
+    if s.wire:
+        body.append(_scenario_wire(s))
     # Steps come after the evidence: on a failure the evidence says what
     # went wrong, the steps only where.
     if s.steps:
@@ -374,6 +378,89 @@ def _scenario(
         f'<section class="scenario verdict-{v}" id="{sid}" data-area="{_e(s.area)}" '
         f'data-verdict="{_e(s.verdict)}" data-text="{_e(_search_text(s, name))}">'
         f'<details{is_open}>{summary}<div class="body">{"".join(body)}</div></details></section>'
+    )
+
+
+#: Deviating messages a scenario's section lists (the rest are counted).
+MAX_WIRE_ROWS = 50
+
+
+def _wire_section(run: RunResult) -> str:
+    """Wire conformance, summed per SUT role over the run: messages judged, the releases
+    they came in, and each deviation with how many messages had it and an example."""
+    per_scenario = [s.wire for s in run.scenarios if s.wire]
+    if run.wire_after_run:
+        per_scenario.append(run.wire_after_run)
+    summaries = summarize(per_scenario)
+    mode = (
+        'deviations fail clause <span class="mono">wire</span> '
+        '(<code>[profile] wire = "fail"</code>)'
+        if run.wire_mode == "fail"
+        else 'deviations are listed, verdicts stand (<code>[profile] wire = "warn"</code>)'
+    )
+    head = (
+        '<section id="wire-conformance"><h2>Wire conformance</h2>'
+        "<p>Every MM7 message a SUT role sent, decoded strictly on the side; "
+        f"{mode}.</p>"
+    )
+    if not summaries:
+        return head + (
+            '<p class="wire-none" data-judged="0">No MM7 message from a SUT role in this run '
+            "(no scenario ran where a SUT speaks MM7).</p></section>"
+        )
+    blocks = []
+    for r in summaries:
+        releases = ", ".join(f"{_e(k)} ({n})" for k, n in sorted(r.releases.items()))
+        operations = ", ".join(f"{_e(k)} ({n})" for k, n in sorted(r.operations.items()))
+        rows = "".join(
+            f'<tr data-code="{_e(code)}"><td class="mono">{_e(code)}</td>'
+            f'<td class="num">{n}</td><td class="mono">{_e(example)}</td>'
+            f'<td class="num">#{seq}</td></tr>'
+            for code, (n, example, seq) in sorted(r.deviations.items(), key=lambda kv: -kv[1][0])
+        )
+        table = (
+            '<table class="wire-deviations"><thead><tr><th>deviation</th><th>messages</th>'
+            f"<th>example</th><th>trace</th></tr></thead><tbody>{rows}</tbody></table>"
+            if rows
+            else '<p class="wire-clean">No deviation: every message decoded clean.</p>'
+        )
+        blocks.append(
+            f'<div class="wire-role" data-role="{_e(r.role)}" data-judged="{r.judged}" '
+            f'data-clean="{r.clean}"><h3>{_e(r.role)}</h3>'
+            f"<p>{r.judged} messages judged from {_e(', '.join(sorted(r.senders)))}: "
+            f"{r.clean} clean, {r.judged - r.clean} with deviations"
+            f" (in {r.scenarios_with_deviations} scenarios). "
+            f"Releases: {releases}. Operations: {operations}.</p>{table}</div>"
+        )
+    return head + "".join(blocks) + "</section>"
+
+
+def _findings_text(m: WireMessage) -> str:
+    return "; ".join(f"{f.code} at {f.element}: {f.detail}" for f in m.findings)
+
+
+def _scenario_wire(s: ScenarioResult) -> str:
+    """The scenario's SUT MM7 messages: how many were judged, and each that deviated."""
+    bad = [m for m in s.wire if m.findings]
+    own = sum(1 for m in s.wire if not m.stray)
+    text = f"{len(s.wire)} MM7 messages from the SUT judged ({own} this scenario's)"
+    text += f", {len(bad)} with deviations" if bad else ", all clean"
+    rows = "".join(
+        f'<tr><td class="num">#{m.seq}</td><td>{_e(m.operation)}</td>'
+        f"<td>{_e(m.sender)} → {_e(m.receiver)}</td><td>{_e(m.release)}</td>"
+        f'<td class="mono">{_e(_findings_text(m))}{" [stray]" if m.stray else ""}</td></tr>'
+        for m in bad[:MAX_WIRE_ROWS]
+    )
+    more = f"<p>… and {len(bad) - MAX_WIRE_ROWS} more.</p>" if len(bad) > MAX_WIRE_ROWS else ""
+    table = (
+        '<table class="wire-messages"><thead><tr><th>trace</th><th>operation</th><th>from → to</th>'
+        f"<th>release</th><th>deviations</th></tr></thead><tbody>{rows}</tbody></table>{more}"
+        if rows
+        else ""
+    )
+    return (
+        f'<div class="wire" data-judged="{len(s.wire)}" data-deviating="{len(bad)}">'
+        f"<h4>Wire conformance</h4><p>{_e(text)}.</p>{table}</div>"
     )
 
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 from mmsconf.emulators.trace import TraceEvent
 
+from .wire import WireMessage
+
 #: Verdicts, kept apart everywhere: passed; failed (the SUT did what the
 #: behaviour forbids); skipped (a feature the SUT does not claim, with the
 #: reason); error (the harness or the environment failed, not the SUT).
@@ -109,6 +111,9 @@ class ScenarioResult:
     # What a step attached to make a verdict readable at a glance (a chart of
     # per-server counts, the offending messages, a sentence); drawn first.
     evidence: list[Evidence] = field(default_factory=list)
+    # Every MM7 message a SUT role sent in this scenario's trace, judged strictly on the
+    # side (reports/wire.py); strays included, marked, and never counted against it.
+    wire: list[WireMessage] = field(default_factory=list)
 
     @property
     def display_name(self) -> str:
@@ -126,6 +131,11 @@ class RunResult:
     scenarios: list[ScenarioResult]
     clauses: list[Clause]  # the whole catalogue, so the matrix can show holes
     tool_version: str = ""
+    #: ``[profile] wire``: "warn" (deviations listed) or "fail" (they fail clause ``wire``).
+    wire_mode: str = "warn"
+    #: MM7 the SUT sent after the last scenario ended (late retries): judged, counted
+    #: for the SUT, against no scenario.
+    wire_after_run: list[WireMessage] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         counts = dict.fromkeys(VERDICTS, 0)

@@ -12,7 +12,14 @@ from mmsconf.fixtures.areas import Area, AreaError, Role, area, areas, clause_ta
 from mmsconf.fixtures.profile import load_profile
 from mmsconf.reports.model import Clause
 
-BUILTIN = ["gateway_selection", "report_routing", "disaster_recovery", "mm4_pool", "bearer_choice"]
+BUILTIN = [
+    "gateway_selection",
+    "report_routing",
+    "disaster_recovery",
+    "mm4_pool",
+    "bearer_choice",
+    "wire",
+]
 
 
 @pytest.fixture
@@ -27,7 +34,7 @@ async def _start(*_args: object) -> object:
 
 
 def test_the_builtin_areas_come_first_in_their_order() -> None:
-    assert [a.name for a in areas()][:5] == BUILTIN
+    assert [a.name for a in areas()][: len(BUILTIN)] == BUILTIN
     built = {a.name for a in areas() if a.built}
     assert "report_routing" in built
     for name in BUILTIN:
@@ -35,8 +42,9 @@ def test_the_builtin_areas_come_first_in_their_order() -> None:
         # Not built yet: clauses only, so the report's matrix shows them as holes.
         assert a.built or (a.section is None and a.step_module is None and a.clauses)
     ids = [c.id for c in registry.clauses()]
-    # 32 from the seeds, and rr_mo, rr_cancel, rr_replace (MM7 operations the farm passes on).
-    assert len(ids) == len(set(ids)) == 35
+    # 32 from the seeds, rr_mo, rr_cancel, rr_replace (MM7 operations the farm passes on),
+    # and wire's one clause.
+    assert len(ids) == len(set(ids)) == 36
 
 
 def test_an_unknown_area_is_named_with_the_known_ones() -> None:

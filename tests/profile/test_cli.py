@@ -136,6 +136,7 @@ def test_check_prints_the_effective_profile(write, cli, capsys: pytest.CaptureFi
         "name": "lab",
         "description": "",
         "allow_non_loopback": True,
+        "wire": "warn",
     }
     rr = effective["report_routing"]
     assert rr["sp"]["host"] == "192.0.2.10" and rr["sp"]["port"] == 9101

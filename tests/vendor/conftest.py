@@ -73,6 +73,7 @@ def write_profile(
     hosts: tuple[str, str] = FARM_HOSTS,
     ports: Ports | None = None,
     pixit: dict[str, int] | None = None,
+    wire: str | None = None,
 ) -> Path:
     ports = ports or Ports.fresh()
     h180, h181 = hosts
@@ -82,6 +83,7 @@ def write_profile(
         f"""
 [profile]
 name = "{name}"
+{f'wire = "{wire}"' if wire else ""}
 [report_routing]
 gateway = "external"
 control_url = "{f"http://127.0.0.1:{ports.control}" if control else ""}"

@@ -25,6 +25,7 @@ import itertools
 import signal
 import sys
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 from mmsconf.emulators.codecs import mm7
@@ -76,6 +77,45 @@ class ReplaysOldReport(MMSGServer):
         return result
 
 
+class SoapActionNamespace(MMSGServer):
+    """Routes like the reference, but writes the MM7 namespace as the SOAPAction of every
+    SubmitReq it forwards to an MMSC (a deviation real gateways have: SOAPAction must be
+    ""). The harness's MMSCs read leniently, so only wire conformance can see it."""
+
+    async def _forward_to_mmsc(self, url, req, msgid2, dests):
+        forward = self.forward_request(req, msgid2, dests)
+        outcome = await self.client.post(
+            url,
+            forward,
+            credentials=self.config.mmsc_credentials,
+            extra_headers={"SOAPAction": f'"{forward.namespace}"'},
+        )
+        return (msgid2, dests), outcome
+
+
+class PaddedReportAnswers(MMSGServer):
+    """Routes like the reference, but pads the TransactionID of every DeliveryReportRsp it
+    answers an MMSC with white space (the MMSCs strip it and read on): a deviation only
+    wire conformance sees, in an answer."""
+
+    async def _on_report(self, inbound):
+        reply = await super()._on_report(inbound)
+        if isinstance(reply.message, mm7.DeliveryReportRsp):
+            padded = replace(reply.message, transaction_id=f" {reply.message.transaction_id} ")
+            return replace(reply, message=padded)
+        return reply
+
+
+register_gateway(
+    "vendor-padded-report-answers",
+    "a farm that pads the TransactionID of its DeliveryReportRsps with white space",
+    server_class=PaddedReportAnswers,
+)
+register_gateway(
+    "vendor-soapaction-namespace",
+    "a farm that writes the namespace as SOAPAction toward the MMSCs",
+    server_class=SoapActionNamespace,
+)
 register_gateway(
     "vendor-no-store-and-forward",
     "a farm that refuses reports while their issuing server is down",

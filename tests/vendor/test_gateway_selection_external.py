@@ -5,6 +5,7 @@ failure names) are those of the embedded run."""
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -167,6 +168,10 @@ status_url = "http://127.0.42.9:{gateway_port}/status"
     forwards = sum("gw-v -> 127.0.31.1" in line and "SubmitReq" in line for line in log)
     lookups = sum("gw-v -> 127.0.54.1" in line and "mmsc.operator" in line for line in log)
     assert forwards >= 4 and lookups >= forwards, (forwards, lookups)
+    # Its MM7 (each SubmitReq to the MMSC, each SubmitRsp to the SP) was judged, and is clean.
+    page = (tmp_path / "r" / "index.html").read_text(encoding="utf-8")
+    wire = re.search(r'data-role="MMS gateway" data-judged="(\d+)" data-clean="(\d+)"', page)
+    assert wire is not None and int(wire.group(1)) == int(wire.group(2)) >= 2 * forwards
 
 
 def test_emulate_lists_the_gateway_selection_roles(vendor) -> None:
