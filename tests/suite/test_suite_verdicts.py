@@ -73,3 +73,8 @@ def test_baseline_fails_evenness_and_scale_out_only(tmp_path: Path) -> None:
         if step["result"]["status"] == "failed"
     ]
     assert messages and all("rr_balance" in m for m in messages), messages
+    # The baseline farm's MM7 is judged on the side too: the report's wire section names it.
+    html = (tmp_path / "report" / "index.html").read_text()
+    section = html[html.index('<section id="wire-conformance">') :]
+    section = section[: section.index("</section>")]
+    assert 'data-role="' in section and 'data-judged="0"' not in section, section[:500]

@@ -12,7 +12,7 @@ from pathlib import Path
 #: Scenarios where the farm forwards to an MMSC (rr_msgid1) and where it must not (rr_auth).
 TAGS = "rr_msgid1 or rr_auth"
 #: The scenarios of features/wire/ (an outline of two rows and three scenarios).
-WIRE_SCENARIOS = 5
+WIRE_SCENARIOS = 8
 DR_ANSWER = "A DeliveryReportReq from an MMSC is answered with a DeliveryReportRsp that conforms"
 AUTH = "An SP that fails authentication gets a failure response and nothing is forwarded"
 
