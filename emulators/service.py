@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
@@ -78,16 +78,39 @@ class EventLog:
         self, predicate: Callable[[EventLog], bool], timeout_ms: int, what: str = "condition"
     ) -> None:
         """Wait until ``predicate(self)`` holds; TimeoutError naming ``what`` otherwise."""
-        deadline = asyncio.get_running_loop().time() + timeout_ms / 1000
-        while not predicate(self):
-            remaining = deadline - asyncio.get_running_loop().time()
+        await EventLog.wait_any((self,), lambda: predicate(self), timeout_ms, what)
+
+    @staticmethod
+    async def wait_any(
+        logs: Iterable[EventLog],
+        predicate: Callable[[], bool],
+        timeout_ms: int,
+        what: str = "condition",
+    ) -> None:
+        """Wait until ``predicate()`` holds, re-checking it on every event of any of ``logs``.
+
+        For a condition that spans several emulators (an arrival at one MMSC, a
+        report at the SP): whichever log records the event that makes it true
+        ends the wait. It returns at once when the condition already holds and
+        raises TimeoutError naming ``what`` after ``timeout_ms``, as ``wait_for``.
+        """
+        logs = tuple(logs)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_ms / 1000
+        while not predicate():
+            remaining = deadline - loop.time()
             if remaining <= 0:
                 raise TimeoutError(f"timed out after {timeout_ms} ms waiting for {what}")
-            signal = self._signal()
+            # Take each log's current signal before waiting: emit() sets it and swaps
+            # in a fresh one, so an event after this point wakes us either way.
+            waiters = [loop.create_task(log._signal().wait()) for log in logs]
             try:
-                await asyncio.wait_for(signal.wait(), remaining)
-            except TimeoutError:
-                continue
+                await asyncio.wait(waiters, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                # Also when we are cancelled: asyncio.wait leaves its tasks running.
+                for waiter in waiters:
+                    waiter.cancel()
+                await asyncio.gather(*waiters, return_exceptions=True)
 
 
 class Part(Protocol):

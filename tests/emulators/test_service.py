@@ -1,4 +1,4 @@
-"""Service lifecycle, fault knobs and EventLog.wait_for, on a minimal MM7 echo service."""
+"""Service lifecycle, fault knobs and EventLog.wait_for/wait_any, on a minimal MM7 echo service."""
 
 from __future__ import annotations
 
@@ -160,6 +160,27 @@ def test_wait_for_wakes_on_a_later_event_and_returns_at_once_when_already_true()
         assert log.of("report")[0]["n"] == 1
         # Already true: returns even with no time left.
         await log.wait_for(lambda lg: bool(lg.of("report")), 0, "report")
+
+    asyncio.run(scenario())
+
+
+def test_wait_any_wakes_on_an_event_of_any_log_and_times_out_naming_what():
+    async def scenario() -> None:
+        relay, core, quiet = EventLog(), EventLog(), EventLog()
+        loop = asyncio.get_running_loop()
+        loop.call_soon(lambda: relay.emit("noise"))
+        loop.call_soon(lambda: core.emit("arrival", n=1))
+        # The condition reads another log than the ones that wake the wait.
+        await EventLog.wait_any([quiet, relay, core], lambda: bool(core.of("arrival")), 1000)
+        assert core.of("arrival")[0]["n"] == 1
+        # Already true: returns even with no time left.
+        await EventLog.wait_any([relay], lambda: True, 0, "anything")
+        started = loop.time()
+        with pytest.raises(TimeoutError, match=r"after 30 ms waiting for the \.RESes"):
+            await EventLog.wait_any([relay, core], lambda: False, 30, "the .RESes")
+        # It waited out its timeout (no early give-up) and left no waiter behind.
+        assert loop.time() - started >= 0.03
+        assert asyncio.all_tasks() == {asyncio.current_task()}
 
     asyncio.run(scenario())
 

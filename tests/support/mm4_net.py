@@ -8,7 +8,6 @@ per xdist worker, 16 addresses per test) and short timers. The
 
 from __future__ import annotations
 
-import asyncio
 import email.utils
 import itertools
 import os
@@ -27,6 +26,7 @@ from mmsconf.emulators.mm4_routing import DnsMxLookup, Router
 from mmsconf.emulators.mm4_subpool import PoolLimits
 from mmsconf.emulators.ports import listen_port
 from mmsconf.emulators.retry import RetryPolicy
+from mmsconf.emulators.service import EventLog
 from mmsconf.emulators.trace import TraceRecorder
 
 _WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0) % 10
@@ -78,17 +78,7 @@ class Net:
     async def wait(self, predicate: Callable[[], bool], what: str, ms: int = WAIT_MS) -> None:
         logs = [self.relay.events, self.core.events]
         logs += [d.events for d in self.destinations.values()]
-
-        async def on(log: Any) -> None:
-            await log.wait_for(lambda _l: predicate(), ms, what)
-
-        tasks = [asyncio.ensure_future(on(log)) for log in logs]
-        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
-        if all(t.exception() is not None for t in done):
-            raise TimeoutError(f"{what}: not within {ms} ms")
+        await EventLog.wait_any(logs, predicate, ms, what)
 
     def arrived(self, names: str = "BCD") -> list:
         return [a for n in names for a in self.destinations[n].arrivals]
