@@ -3,8 +3,8 @@
 Built by hand rather than by running the suite so the report tests stay fast
 and say exactly what the writers are given: ``make_run()`` (four scenarios,
 one per verdict, the failed one with ``trace_events()``), ``make_outline_run()``
-(outline rows sharing names), ``make_big_failure()`` (a long failing trace
-with evidence), and ``event()`` for one MM7 message.
+(outline rows sharing names, each an ``installed_row()``), ``make_big_failure()``
+(a long failing trace with evidence), and ``event()`` for one MM7 message.
 """
 
 from __future__ import annotations
@@ -195,33 +195,40 @@ SITE_PACKAGES = (
 )
 
 
+def installed_row(
+    base: ScenarioResult, feature_file: str, name: str, test: str, example: dict[str, str]
+) -> ScenarioResult:
+    """A copy of ``base`` as a tox-installed run reports it: its node id under
+    SITE_PACKAGES, with an outline row's values in brackets as pytest ids it."""
+    s = copy.deepcopy(base)
+    s.name, s.feature_file = name, feature_file
+    s.nodeid = f"{SITE_PACKAGES}::{test}" + (f"[{'-'.join(example.values())}]" if example else "")
+    if example:
+        s.example = example
+    return s
+
+
 def make_outline_run() -> RunResult:
     """Outline rows that share a name, a name shared by two files, and a twin row."""
     base = make_run().scenarios[0]
     base.trace = trace_events()  # so each gets a pcap named after its id
-    scenarios = []
-    for state in ("Retrieved", "Rejected", "Expired", "Rejected"):
-        s = copy.deepcopy(base)
-        s.name = "One submission comes back as one delivery report carrying MSGID1"
-        s.feature_file = "report_routing/submission.feature"
-        s.nodeid = f"{SITE_PACKAGES}::test_one_submission_comes_back[{state}]"
-        s.example = {"state": state}
-        scenarios.append(s)
-    for problem in ("a wrong password", "no credentials"):
-        s = copy.deepcopy(base)
-        s.name = "An SP that fails authentication gets a failure response"
-        s.feature_file = "report_routing/submission.feature"
-        s.nodeid = f"{SITE_PACKAGES}::test_an_sp_that_fails[{problem}]"
-        s.example = {"problem": problem}
-        scenarios.append(s)
-    for folder in ("report_routing", "vendor"):
-        s = copy.deepcopy(base)
-        s.name = "Plain scenario"
-        s.feature_file = f"{folder}/plain.feature"
-        s.nodeid = f"{SITE_PACKAGES}::test_plain_scenario"
-        scenarios.append(s)
+    submission = "report_routing/submission.feature"
+    one_back = "One submission comes back as one delivery report carrying MSGID1"
+    fails = "An SP that fails authentication gets a failure response"
+    rows = [
+        (submission, one_back, "test_one_submission_comes_back", {"state": state})
+        for state in ("Retrieved", "Rejected", "Expired", "Rejected")
+    ]
+    rows += [
+        (submission, fails, "test_an_sp_that_fails", {"problem": problem})
+        for problem in ("a wrong password", "no credentials")
+    ]
+    rows += [
+        (f"{folder}/plain.feature", "Plain scenario", "test_plain_scenario", {})
+        for folder in ("report_routing", "vendor")
+    ]
     run = make_run()
-    run.scenarios = scenarios
+    run.scenarios = [installed_row(base, *row) for row in rows]
     return run
 
 
