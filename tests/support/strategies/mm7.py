@@ -13,7 +13,8 @@ from __future__ import annotations
 import base64
 import random
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from hypothesis import strategies as st
@@ -399,118 +400,138 @@ def _parts_and_href(draw: st.DrawFn) -> tuple[tuple[ContentPart, ...], str | Non
 _PRIORITIES = st.sampled_from(("Normal", "High", "Low"))
 
 
+# Field strategies the requests share: most of their elements are optional.
+_OPT_TEXT = st.none() | xml_text()
+_OPT_ADDRESS = st.none() | addresses()
+_OPT_DATETIME = st.none() | xs_datetimes()
+_OPT_BOOL = st.none() | st.booleans()
+_OPT_TIME = st.none() | st.sampled_from(_TIMES)
+_RECIPIENTS = st.lists(addresses(), max_size=2).map(tuple)
+
+
+class _Rel6Only(NamedTuple):
+    """A field the namespaces define from REL-6 on: None before, with nothing drawn."""
+
+    strategy: st.SearchStrategy[Any]
+
+
+@dataclass(frozen=True)
+class _Request:
+    """How to draw one request operation.
+
+    The draw order is: the parts (``+parts`` only), the transaction id, the
+    version, ``fields`` in the order given, then the Applic* fields when
+    ``applic``. Keep that order: it is what fixes the examples a seed gives.
+    """
+
+    cls: type[MM7Message]
+    fields: tuple[tuple[str, st.SearchStrategy[Any] | _Rel6Only], ...]
+    content: bool = False  # has content_href and parts (and so a "+parts" variant)
+    applic: bool = True
+
+
+_REQUESTS: dict[str, _Request] = {
+    "DeliverReq": _Request(
+        DeliverReq,
+        (
+            ("sender", addresses()),
+            ("relay_server_id", _OPT_TEXT),
+            ("vasp_id", _Rel6Only(_OPT_TEXT)),
+            ("vas_id", _Rel6Only(_OPT_TEXT)),
+            ("linked_id", _OPT_TEXT),
+            ("to", _RECIPIENTS),
+            ("cc", _RECIPIENTS),
+            ("bcc", _RECIPIENTS),
+            ("timestamp", _OPT_DATETIME),
+            ("reply_charging_id", _OPT_TEXT),
+            ("priority", st.none() | _PRIORITIES),
+            ("subject", st.none() | xml_text(max_size=20)),
+        ),
+        content=True,
+    ),
+    "CancelReq": _Request(
+        CancelReq,
+        (
+            ("message_id", xml_text()),
+            ("vasp_id", _OPT_TEXT),
+            ("vas_id", _OPT_TEXT),
+            ("sender_address", _OPT_ADDRESS),
+        ),
+    ),
+    "ReplaceReq": _Request(
+        ReplaceReq,
+        (
+            ("message_id", xml_text()),
+            ("vasp_id", _OPT_TEXT),
+            ("vas_id", _OPT_TEXT),
+            ("sender_address", _OPT_ADDRESS),
+            ("service_code", _OPT_TEXT),
+            ("timestamp", _OPT_DATETIME),
+            ("read_reply", _OPT_BOOL),
+            ("earliest_delivery_time", _OPT_TIME),
+            ("distribution_indicator", _OPT_BOOL),
+        ),
+        content=True,
+    ),
+    "ReadReplyReq": _Request(
+        ReadReplyReq,
+        (
+            ("message_id", xml_text()),
+            ("recipient", addresses()),
+            ("sender", addresses()),
+            ("timestamp", xs_datetimes()),
+            ("mm_status", st.sampled_from(READ_STATUSES)),
+            ("relay_server_id", _OPT_TEXT),
+            ("status_text", _OPT_TEXT),
+        ),
+    ),
+    "extendedCancelReq": _Request(
+        ExtendedCancelReq,
+        (
+            ("cancel_id", xml_text()),
+            ("vasp_id", _OPT_TEXT),
+            ("vas_id", _OPT_TEXT),
+            ("sender_address", _OPT_ADDRESS),
+        ),
+        applic=False,
+    ),
+    "extendedReplaceReq": _Request(
+        ExtendedReplaceReq,
+        (
+            ("vasp_id", _OPT_TEXT),
+            ("vas_id", _OPT_TEXT),
+            ("service_code", _OPT_TEXT),
+            ("replace_id", _OPT_TEXT),
+            ("timestamp", _OPT_DATETIME),
+            ("earliest_delivery_time", _OPT_TIME),
+            ("expiry_date", _OPT_TIME),
+            ("read_reply", _OPT_BOOL),
+            ("delivery_report", _OPT_BOOL),
+        ),
+        content=True,
+        applic=False,
+    ),
+}
+
+
 @st.composite
-def deliver_reqs(draw: st.DrawFn, ns: str, *, multipart: bool) -> DeliverReq:
-    recipients = st.lists(addresses(), max_size=2).map(tuple)
+def requests(draw: st.DrawFn, op: str, ns: str, *, multipart: bool = False) -> MM7Message:
+    """Valid requests of ``op`` (a key of ``_REQUESTS``) in ``ns``; ``multipart``: with parts."""
+    spec = _REQUESTS[op]
     parts, href = _parts_and_href(draw) if multipart else ((), None)
+    tid, version = draw(unpadded()), draw(VERSIONS)
     rel6 = is_rel6(ns)
-    return DeliverReq(
-        transaction_id=draw(unpadded()),
-        namespace=ns,
-        version=draw(VERSIONS),
-        sender=draw(addresses()),
-        relay_server_id=draw(st.none() | xml_text()),
-        vasp_id=draw(st.none() | xml_text()) if rel6 else None,
-        vas_id=draw(st.none() | xml_text()) if rel6 else None,
-        linked_id=draw(st.none() | xml_text()),
-        to=draw(recipients),
-        cc=draw(recipients),
-        bcc=draw(recipients),
-        timestamp=draw(st.none() | xs_datetimes()),
-        reply_charging_id=draw(st.none() | xml_text()),
-        priority=draw(st.none() | _PRIORITIES),
-        subject=draw(st.none() | xml_text(max_size=20)),
-        content_href=href,
-        parts=parts,
-        **draw(_applic(ns)),
-    )
-
-
-@st.composite
-def cancel_reqs(draw: st.DrawFn, ns: str) -> CancelReq:
-    return CancelReq(
-        draw(unpadded()),
-        ns,
-        draw(VERSIONS),
-        message_id=draw(xml_text()),
-        vasp_id=draw(st.none() | xml_text()),
-        vas_id=draw(st.none() | xml_text()),
-        sender_address=draw(st.none() | addresses()),
-        **draw(_applic(ns)),
-    )
-
-
-@st.composite
-def replace_reqs(draw: st.DrawFn, ns: str, *, multipart: bool) -> ReplaceReq:
-    parts, href = _parts_and_href(draw) if multipart else ((), None)
-    return ReplaceReq(
-        draw(unpadded()),
-        ns,
-        draw(VERSIONS),
-        message_id=draw(xml_text()),
-        vasp_id=draw(st.none() | xml_text()),
-        vas_id=draw(st.none() | xml_text()),
-        sender_address=draw(st.none() | addresses()),
-        service_code=draw(st.none() | xml_text()),
-        timestamp=draw(st.none() | xs_datetimes()),
-        read_reply=draw(st.none() | st.booleans()),
-        earliest_delivery_time=draw(st.none() | st.sampled_from(_TIMES)),
-        distribution_indicator=draw(st.none() | st.booleans()),
-        content_href=href,
-        parts=parts,
-        **draw(_applic(ns)),
-    )
-
-
-@st.composite
-def read_reply_reqs(draw: st.DrawFn, ns: str) -> ReadReplyReq:
-    return ReadReplyReq(
-        draw(unpadded()),
-        ns,
-        draw(VERSIONS),
-        message_id=draw(xml_text()),
-        recipient=draw(addresses()),
-        sender=draw(addresses()),
-        timestamp=draw(xs_datetimes()),
-        mm_status=draw(st.sampled_from(READ_STATUSES)),
-        relay_server_id=draw(st.none() | xml_text()),
-        status_text=draw(st.none() | xml_text()),
-        **draw(_applic(ns)),
-    )
-
-
-@st.composite
-def extended_cancel_reqs(draw: st.DrawFn, ns: str) -> ExtendedCancelReq:
-    return ExtendedCancelReq(
-        draw(unpadded()),
-        ns,
-        draw(VERSIONS),
-        cancel_id=draw(xml_text()),
-        vasp_id=draw(st.none() | xml_text()),
-        vas_id=draw(st.none() | xml_text()),
-        sender_address=draw(st.none() | addresses()),
-    )
-
-
-@st.composite
-def extended_replace_reqs(draw: st.DrawFn, ns: str, *, multipart: bool) -> ExtendedReplaceReq:
-    parts, href = _parts_and_href(draw) if multipart else ((), None)
-    return ExtendedReplaceReq(
-        draw(unpadded()),
-        ns,
-        draw(VERSIONS),
-        vasp_id=draw(st.none() | xml_text()),
-        vas_id=draw(st.none() | xml_text()),
-        service_code=draw(st.none() | xml_text()),
-        replace_id=draw(st.none() | xml_text()),
-        timestamp=draw(st.none() | xs_datetimes()),
-        earliest_delivery_time=draw(st.none() | st.sampled_from(_TIMES)),
-        expiry_date=draw(st.none() | st.sampled_from(_TIMES)),
-        read_reply=draw(st.none() | st.booleans()),
-        delivery_report=draw(st.none() | st.booleans()),
-        content_href=href,
-        parts=parts,
-    )
+    fields: dict[str, Any] = {}
+    for name, strategy in spec.fields:
+        if isinstance(strategy, _Rel6Only):
+            fields[name] = draw(strategy.strategy) if rel6 else None
+        else:
+            fields[name] = draw(strategy)
+    if spec.content:
+        fields.update(content_href=href, parts=parts)
+    if spec.applic:
+        fields.update(draw(_applic(ns)))
+    return spec.cls(tid, ns, version, **fields)
 
 
 def message(op: str, ns: str) -> st.SearchStrategy[MM7Message]:
@@ -529,14 +550,14 @@ def message(op: str, ns: str) -> st.SearchStrategy[MM7Message]:
         return st.builds(
             lambda tid, v, s: cls(tid, ns, v, status=s), unpadded(), VERSIONS, statuses()
         )
+    if op.removesuffix("+parts") in _REQUESTS:
+        return requests(op.removesuffix("+parts"), ns, multipart=op.endswith("+parts"))
     builders: dict[str, Callable[[], st.SearchStrategy[MM7Message]]] = {
         "SubmitReq": lambda: submit_reqs(ns, multipart=False),
         "SubmitReq+parts": lambda: submit_reqs(ns, multipart=True),
         "SubmitRsp": lambda: submit_rsps(ns),
         "DeliveryReportReq": lambda: delivery_report_reqs(ns),
         "SoapFault": lambda: soap_faults(ns),
-        "DeliverReq": lambda: deliver_reqs(ns, multipart=False),
-        "DeliverReq+parts": lambda: deliver_reqs(ns, multipart=True),
         "DeliverRsp": lambda: st.builds(
             lambda tid, v, s, sc: DeliverRsp(tid, ns, v, status=s, service_code=sc),
             unpadded(),
@@ -544,13 +565,6 @@ def message(op: str, ns: str) -> st.SearchStrategy[MM7Message]:
             statuses(),
             st.none() | xml_text(),
         ),
-        "CancelReq": lambda: cancel_reqs(ns),
-        "ReplaceReq": lambda: replace_reqs(ns, multipart=False),
-        "ReplaceReq+parts": lambda: replace_reqs(ns, multipart=True),
-        "ReadReplyReq": lambda: read_reply_reqs(ns),
-        "extendedCancelReq": lambda: extended_cancel_reqs(ns),
-        "extendedReplaceReq": lambda: extended_replace_reqs(ns, multipart=False),
-        "extendedReplaceReq+parts": lambda: extended_replace_reqs(ns, multipart=True),
         "extendedReplaceRsp": lambda: st.builds(
             lambda tid, v, s, mid: ExtendedReplaceRsp(tid, ns, v, status=s, message_id=mid),
             unpadded(),
