@@ -21,6 +21,7 @@ from .evidence import is_stray, offending_seqs, render_evidence, render_stray_ta
 from .html_assets import CSS, JS, sha256_b64
 from .ladder import escape as _e
 from .ladder import render_ladder
+from .load import render_load_section
 from .model import VERDICTS, Clause, RunResult, ScenarioResult, gherkin_tag
 from .wire import WireMessage, summarize
 
@@ -51,7 +52,9 @@ def render_html(run: RunResult) -> str:
         f"script-src 'sha256-{sha256_b64(script)}'; base-uri 'none'; form-action 'none'"
     )
     scenarios = [_scenario(s, ids[i], names[i], anchors, run) for i, s in enumerate(run.scenarios)]
-    if not run.scenarios:
+    if not run.scenarios and run.load is not None:
+        scenarios = ['<p class="empty-run">A load run: no conformance scenario ran.</p>']
+    elif not run.scenarios:
         scenarios = [
             '<p class="empty-run" id="empty-run">No scenario ran: nothing was selected, or the '
             "run stopped before the first one. junit.xml and cucumber.json are written empty.</p>"
@@ -70,6 +73,7 @@ def render_html(run: RunResult) -> str:
         _failures_first(run, ids, names),
         _filters(areas, verdicts, run),
         _summary(run, areas, verdicts),
+        render_load_section(run.load) if run.load is not None else "",
         _matrix(run, ids, names, anchors, areas),
         _wire_section(run),
         '<section id="scenarios"><h2>Scenarios</h2>',
