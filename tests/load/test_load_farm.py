@@ -1,0 +1,124 @@
+"""``mmsconf load`` against the reference gateway farm out of process, zero lost.
+
+The farm (``mmsconf emulate mmsg-farm``), the MMSCs and the SP's report
+receiver (``mmsconf emulate mmsc|sp --counts-port``) each run as their own
+process at a profile that names the farm as external, as a vendor's product
+would be; Locust runs in ``mmsconf load``'s subprocesses. Bounded: a few
+hundred submissions, every process with a timeout, every child killed at the
+end whatever happened.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mmsconf.emulators.ports import listen_port
+from mmsconf.fixtures.load.reference import ReferenceNet, reference_farm
+
+LOAD = [sys.executable, "-m", "mmsconf.fixtures.cli", "load"]
+RUN_TIMEOUT_S = 180
+COUNT = 300
+
+
+@pytest.fixture
+def net(tmp_path: Path) -> Iterator[ReferenceNet]:
+    with reference_farm(tmp_path, seed=3) as running:
+        yield running
+
+
+def _common(net: ReferenceNet, report: Path) -> list[str]:
+    counts = [a for url in net.counts for a in ("--counts", url)]
+    return [
+        "--profile",
+        str(net.profile),
+        "--users",
+        "6",
+        "--count",
+        str(COUNT),
+        "--seed",
+        "11",
+        "--drain-ms",
+        "30000",
+        "--report-dir",
+        str(report),
+        *counts,
+    ]
+
+
+def _judged(report: Path, out: str) -> dict:
+    result = json.loads((report / "load.json").read_text(encoding="utf-8"))
+    assert result["verdict"] == "passed", out
+    assert result["accepted"] == COUNT
+    assert result["lost"] == 0 and result["duplicated"] == 0 and result["unexpected"] == 0
+    assert result["final_once"] == result["expected"] > COUNT  # group messages among them
+    assert "lost 0, duplicated 0" in out
+    page = (report / "index.html").read_text(encoding="utf-8")
+    assert '<section id="load"' in page and "<svg" in page
+    assert (report / "locust_stats.csv").exists() and (report / "locust.html").exists()
+    return result
+
+
+def test_one_machine_two_processes(net: ReferenceNet, tmp_path: Path) -> None:
+    report = tmp_path / "report"
+    done = subprocess.run(
+        [*LOAD, *_common(net, report), "--processes", "2"],
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT_S,
+    )
+    out = done.stdout + done.stderr
+    assert done.returncode == 0, out
+    _judged(report, out)
+    assert "2 worker process(es)" in out
+    assert "--processes 2" in (report / "index.html").read_text(encoding="utf-8")
+
+
+def _wait_listening(port: int, timeout_ms: int) -> None:
+    """The master's port accepts connections (a readiness probe with a deadline)."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the master did not listen on {port} in {timeout_ms} ms")
+            time.sleep(0.05)  # a readiness probe's interval, bounded by the deadline
+
+
+def test_a_master_and_two_workers_on_loopback(net: ReferenceNet, tmp_path: Path) -> None:
+    report = tmp_path / "report"
+    port = listen_port("127.0.0.1")
+    master_argv = [*LOAD, *_common(net, report), "--master", "--expect-workers", "2"]
+    master_argv += ["--master-port", str(port), "--expect-workers-max-wait-ms", "60000"]
+    started: list[subprocess.Popen] = []
+    try:
+        master = subprocess.Popen(
+            master_argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        started.append(master)
+        _wait_listening(port, 30_000)
+        for _ in range(2):
+            worker = [*LOAD, "--worker", "--master-host", "127.0.0.1", "--master-port", str(port)]
+            started.append(
+                subprocess.Popen(worker, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            )
+        out, _ = master.communicate(timeout=RUN_TIMEOUT_S)
+        assert master.returncode == 0, out
+        for worker_proc in started[1:]:
+            assert worker_proc.wait(timeout=30) == 0
+    finally:
+        for proc in started:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait(timeout=10)
+    _judged(report, out)
+    assert "master with 2 workers" in (report / "index.html").read_text(encoding="utf-8")
