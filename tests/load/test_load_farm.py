@@ -90,7 +90,9 @@ def _wait_listening(port: int, timeout_ms: int) -> None:
                 return
         except OSError:
             if time.monotonic() > deadline:
-                raise TimeoutError(f"the master did not listen on {port} in {timeout_ms} ms")
+                raise TimeoutError(
+                    f"the master did not listen on {port} in {timeout_ms} ms"
+                ) from None
             time.sleep(0.05)  # a readiness probe's interval, bounded by the deadline
 
 
