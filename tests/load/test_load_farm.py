@@ -124,3 +124,42 @@ def test_a_master_and_two_workers_on_loopback(net: ReferenceNet, tmp_path: Path)
             proc.wait(timeout=10)
     _judged(report, out)
     assert "master with 2 workers" in (report / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_timed_paced_run_stops_by_itself(tmp_path: Path) -> None:
+    # --duration with --rate: the master tells the workers when the time is up, and the
+    # pacing holds the total rate (4 users, 50/s in all: about 100 in 2 s, never far more).
+    with reference_farm(tmp_path, seed=5) as net:
+        report = tmp_path / "report"
+        argv = [*LOAD, "--profile", str(net.profile), "--processes", "2", "--users", "4"]
+        argv += ["--duration", "2s", "--rate", "50", "--report-dir", str(report)]
+        argv += ["--drain-ms", "30000", *(a for u in net.counts for a in ("--counts", u))]
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+    out = done.stdout + done.stderr
+    assert done.returncode == 0, out
+    result = json.loads((report / "load.json").read_text(encoding="utf-8"))
+    assert 20 <= result["accepted"] <= 50 * 2 + 4, out
+    assert result["lost"] == 0 and result["final_once"] == result["expected"]
+
+
+SUTS = Path(__file__).parents[1] / "vendor" / "suts.py"
+
+
+def test_a_farm_that_loses_every_report_is_caught(tmp_path: Path) -> None:
+    # A SUT that answers SubmitRsp 1000 and then forwards and reports nothing: every
+    # accepted recipient is lost, the run exits 1 and says how many.
+    def accept_only(profile: Path) -> list[str]:
+        return [sys.executable, str(SUTS), "accept-only", "--profile", str(profile)]
+
+    with reference_farm(tmp_path, farm_argv=accept_only) as net:
+        report = tmp_path / "report"
+        argv = [*LOAD, "--profile", str(net.profile), "--processes", "1", "--users", "2"]
+        argv += ["--count", "20", "--recipient-mix", "1:0", "--report-dir", str(report)]
+        argv += ["--drain-ms", "500", *(a for u in net.counts for a in ("--counts", u))]
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+    out = done.stdout + done.stderr
+    assert done.returncode == 1, out
+    assert "lost 20, duplicated 0" in out
+    result = json.loads((report / "load.json").read_text(encoding="utf-8"))
+    assert result["verdict"] == "failed" and result["lost"] == 20
+    assert 'class="verdict-failed"' in (report / "index.html").read_text(encoding="utf-8")
