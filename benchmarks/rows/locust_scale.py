@@ -4,7 +4,7 @@ The SUT is the reference gateway farm out of process (``mmsconf emulate
 mmsg-farm``), with the MMSCs and the SP's report receiver as their own
 processes (``fixtures/load/reference.py``), started once for the row. Against
 it, ``mmsconf load --processes 1`` and ``--processes 2`` (a Locust master and
-one or two local workers), the same users, submissions and seed, in the
+one or two local workers), the same users, duration and seed, in the
 order 1, 2, 2, 1 so that a machine getting busier moves both sides alike;
 each side's figure is the mean of its two runs. The figure is Locust's
 submissions/s (its CSV's aggregated requests/s) with two workers, the
@@ -36,8 +36,13 @@ from benchmarks.tools import run
 from mmsconf.fixtures.load.reference import reference_farm
 
 USERS = 16
-FULL, QUICK = 2000, 300
 ORDER = (1, 2, 2, 1)
+#: Seconds each run sends for: the budget's share, within these bounds. A timed run
+#: (rather than a count) keeps the row inside a budget the runner may have scaled down.
+RUN_S_MIN, RUN_S_MAX, RUN_S_QUICK = 3.0, 15.0, 3.0
+#: Per run, beyond its sending time: Locust's start (imports, workers connecting), the
+#: drain of the last reports, the shutdown and the report.
+OVERHEAD_S = 8.0
 
 
 def _cpu_s(pid: int) -> float:
@@ -52,16 +57,19 @@ def _children_cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-async def _one(ctx: Context, net: Any, folder: Path, processes: int, n: int, count: int) -> dict:
+async def _one(
+    ctx: Context, net: Any, folder: Path, processes: int, n: int, seconds: float
+) -> dict:
     report = folder / f"run{n}-p{processes}"
     sut_before = sum(_cpu_s(r.proc.pid) for r in net.roles)
     load_before = _children_cpu_s()
     argv = [sys.executable, "-m", "mmsconf.fixtures.cli", "load", "--profile", str(net.profile)]
-    argv += ["--processes", str(processes), "--users", str(USERS), "--count", str(count)]
+    argv += ["--processes", str(processes), "--users", str(USERS)]
+    argv += ["--duration", f"{int(seconds * 1000)}ms"]
     argv += ["--seed", str(ctx.seed), "--drain-ms", "30000", "--report-dir", str(report)]
     for url in net.counts:
         argv += ["--counts", url]
-    ctx.log(f"run {n}: --processes {processes}, {count} submissions")
+    ctx.log(f"run {n}: --processes {processes}, {seconds:.1f} s")
     code, text = await run(argv, max(30.0, ctx.remaining()))
     sut_cpu = sum(_cpu_s(r.proc.pid) for r in net.roles) - sut_before
     load_cpu = _children_cpu_s() - load_before
@@ -83,8 +91,8 @@ async def _one(ctx: Context, net: Any, folder: Path, processes: int, n: int, cou
         # Where the CPU went: the SUT's three processes, and Locust with mmsconf load.
         "sut_cpu_s": round(sut_cpu, 2),
         "load_cpu_s": round(load_cpu, 2),
-        "load_cpu_ms_per_submission": round(load_cpu * 1000 / max(1, count), 2),
-        "sut_cpu_ms_per_submission": round(sut_cpu * 1000 / max(1, count), 2),
+        "load_cpu_ms_per_submission": round(load_cpu * 1000 / max(1, checked["accepted"]), 2),
+        "sut_cpu_ms_per_submission": round(sut_cpu * 1000 / max(1, checked["accepted"]), 2),
     }
 
 
@@ -98,7 +106,8 @@ async def _one(ctx: Context, net: Any, folder: Path, processes: int, n: int, cou
     order=95,
 )
 async def locust_scale(ctx: Context) -> Result:
-    count = QUICK if ctx.quick else FULL
+    share = (ctx.remaining() - 10) / len(ORDER) - OVERHEAD_S
+    seconds = RUN_S_QUICK if ctx.quick else min(RUN_S_MAX, max(RUN_S_MIN, share))
     load_before = [round(x, 2) for x in os.getloadavg()]
     runs: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="mmsconf-locust-") as tmp:
@@ -108,7 +117,7 @@ async def locust_scale(ctx: Context) -> Result:
         net = await asyncio.to_thread(stack.enter_context, reference_farm(folder, ctx.seed))
         try:
             for n, processes in enumerate(ORDER, 1):
-                runs.append(await _one(ctx, net, folder, processes, n, count))
+                runs.append(await _one(ctx, net, folder, processes, n, seconds))
         except (RuntimeError, TimeoutError, OSError) as err:
             return Result.error(str(err), {"runs": runs})
         finally:
@@ -121,7 +130,7 @@ async def locust_scale(ctx: Context) -> Result:
     details = {
         "runs": runs,
         "users": USERS,
-        "submissions_per_run": count,
+        "seconds_per_run": seconds,
         "load_average_before": load_before,
         "load_average_after": load_after,
     }
