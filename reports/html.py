@@ -52,13 +52,26 @@ def render_html(run: RunResult) -> str:
         f"script-src 'sha256-{sha256_b64(script)}'; base-uri 'none'; form-action 'none'"
     )
     scenarios = [_scenario(s, ids[i], names[i], anchors, run) for i, s in enumerate(run.scenarios)]
-    if not run.scenarios and run.load is not None:
-        scenarios = ['<p class="empty-run">A load run: no conformance scenario ran.</p>']
-    elif not run.scenarios:
+    if not run.scenarios:
         scenarios = [
             '<p class="empty-run" id="empty-run">No scenario ran: nothing was selected, or the '
             "run stopped before the first one. junit.xml and cucumber.json are written empty.</p>"
         ]
+    # A load run (mmsconf load) ran no scenario: its page is the load section, without
+    # the empty counts, matrix and scenario list a conformance run's page has.
+    load_only = run.load is not None and not run.scenarios
+    conformance = [
+        _failures_first(run, ids, names),
+        _filters(areas, verdicts, run),
+        _summary(run, areas, verdicts),
+    ]
+    listing = [
+        _matrix(run, ids, names, anchors, areas),
+        _wire_section(run),
+        '<section id="scenarios"><h2>Scenarios</h2>',
+        *scenarios,
+        "</section>",
+    ]
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -70,15 +83,9 @@ def render_html(run: RunResult) -> str:
         _header(run),
         # Someone opening the report after a red CI run came for the failures:
         # they lead, before the counts, the matrix and the full list.
-        _failures_first(run, ids, names),
-        _filters(areas, verdicts, run),
-        _summary(run, areas, verdicts),
+        *([] if load_only else conformance),
         render_load_section(run.load) if run.load is not None else "",
-        _matrix(run, ids, names, anchors, areas),
-        _wire_section(run),
-        '<section id="scenarios"><h2>Scenarios</h2>',
-        *scenarios,
-        "</section>",
+        *([] if load_only else listing),
         f"<script>{script}</script>",
         "</body></html>",
     ]
