@@ -11,10 +11,14 @@ end whatever happened.
 from __future__ import annotations
 
 import json
+import re
+import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -163,3 +167,50 @@ def test_a_farm_that_loses_every_report_is_caught(tmp_path: Path) -> None:
     result = json.loads((report / "load.json").read_text(encoding="utf-8"))
     assert result["verdict"] == "failed" and result["lost"] == 20
     assert 'class="verdict-failed"' in (report / "index.html").read_text(encoding="utf-8")
+
+
+def test_the_first_interrupt_ends_a_long_run_early_and_still_checks_it(tmp_path: Path) -> None:
+    # A 10-minute run, interrupted once submissions flow (the SP's counts say so, the
+    # wait held by the role until 20 recipients are settled): the workers stop, report
+    # what they accepted, and the run is checked as usual, long before its time is up.
+    with reference_farm(tmp_path, seed=9) as net:
+        report = tmp_path / "report"
+        argv = [*LOAD, "--profile", str(net.profile), "--processes", "1", "--users", "2"]
+        argv += ["--duration", "10m", "--rate", "40", "--report-dir", str(report)]
+        argv += ["--drain-ms", "30000", *(a for u in net.counts for a in ("--counts", u))]
+        started = time.monotonic()
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            tag = _run_tag(proc)
+            sp = next(u for u in net.counts if _role(u) == "sp")
+            _counts(sp, tag, until=20, wait_ms=60_000)
+            proc.send_signal(signal.SIGINT)
+            out, _ = proc.communicate(timeout=RUN_TIMEOUT_S)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait(timeout=10)
+    assert proc.returncode == 0, out
+    assert "finishing early" in out
+    assert time.monotonic() - started < 120
+    result = json.loads((report / "load.json").read_text(encoding="utf-8"))
+    assert result["accepted"] >= 20 and result["lost"] == 0
+    assert result["final_once"] == result["expected"]
+
+
+def _run_tag(proc: subprocess.Popen) -> str:
+    assert proc.stdout is not None
+    first = proc.stdout.readline()  # "mmsconf load: seed S, run tag T, ..."
+    found = re.search(r"run tag (L[0-9a-f]{8})", first)
+    assert found, first
+    return found.group(1)
+
+
+def _counts(base: str, tag: str, until: int = 0, wait_ms: int = 0) -> dict:
+    query = urllib.parse.urlencode({"tag": tag, "until": until, "wait_ms": wait_ms})
+    with urllib.request.urlopen(f"{base}/counts?{query}", timeout=wait_ms / 1000 + 10) as rsp:
+        return json.loads(rsp.read())
+
+
+def _role(base: str) -> str:
+    return _counts(base, "none")["role"]
