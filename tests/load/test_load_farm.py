@@ -214,3 +214,28 @@ def _counts(base: str, tag: str, until: int = 0, wait_ms: int = 0) -> dict:
 
 def _role(base: str) -> str:
     return _counts(base, "none")["role"]
+
+
+def test_two_runs_at_once_keep_apart(net: ReferenceNet, tmp_path: Path) -> None:
+    # Two local runs side by side: each Locust master on a port of its own, and each run
+    # counts only its own tag at the shared SP, so both are judged whole and apart.
+    runs = []
+    try:
+        for n in (1, 2):
+            report = tmp_path / f"report{n}"
+            argv = [*LOAD, *_common(net, report), "--processes", "1"]
+            argv[argv.index("--count") + 1] = "150"
+            runs.append(
+                (report, subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT))
+            )
+        for report, proc in runs:
+            out, _ = proc.communicate(timeout=RUN_TIMEOUT_S)
+            assert proc.returncode == 0, out
+            result = json.loads((report / "load.json").read_text(encoding="utf-8"))
+            assert result["accepted"] == 150 and result["lost"] == 0
+            assert result["unexpected"] == 0  # the other run's reports are not counted here
+    finally:
+        for _, proc in runs:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait(timeout=10)
