@@ -21,6 +21,7 @@ from .evidence import is_stray, offending_seqs, render_evidence, render_stray_ta
 from .html_assets import CSS, JS, sha256_b64
 from .ladder import escape as _e
 from .ladder import render_ladder
+from .load import render_load_section
 from .model import VERDICTS, Clause, RunResult, ScenarioResult, gherkin_tag
 from .wire import WireMessage, summarize
 
@@ -56,6 +57,21 @@ def render_html(run: RunResult) -> str:
             '<p class="empty-run" id="empty-run">No scenario ran: nothing was selected, or the '
             "run stopped before the first one. junit.xml and cucumber.json are written empty.</p>"
         ]
+    # A load run (mmsconf load) ran no scenario: its page is the load section, without
+    # the empty counts, matrix and scenario list a conformance run's page has.
+    load_only = run.load is not None and not run.scenarios
+    conformance = [
+        _failures_first(run, ids, names),
+        _filters(areas, verdicts, run),
+        _summary(run, areas, verdicts),
+    ]
+    listing = [
+        _matrix(run, ids, names, anchors, areas),
+        _wire_section(run),
+        '<section id="scenarios"><h2>Scenarios</h2>',
+        *scenarios,
+        "</section>",
+    ]
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -67,14 +83,9 @@ def render_html(run: RunResult) -> str:
         _header(run),
         # Someone opening the report after a red CI run came for the failures:
         # they lead, before the counts, the matrix and the full list.
-        _failures_first(run, ids, names),
-        _filters(areas, verdicts, run),
-        _summary(run, areas, verdicts),
-        _matrix(run, ids, names, anchors, areas),
-        _wire_section(run),
-        '<section id="scenarios"><h2>Scenarios</h2>',
-        *scenarios,
-        "</section>",
+        *([] if load_only else conformance),
+        render_load_section(run.load) if run.load is not None else "",
+        *([] if load_only else listing),
         f"<script>{script}</script>",
         "</body></html>",
     ]

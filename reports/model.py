@@ -122,6 +122,55 @@ class ScenarioResult:
 
 
 @dataclass
+class LoadRequests:
+    """One request name's figures from Locust's statistics (the last row: "Aggregated")."""
+
+    name: str
+    requests: int
+    failures: int
+    rate: float  # requests/s over the run
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    max_ms: float
+
+
+@dataclass
+class LoadResult:
+    """A load run (``mmsconf load``): Locust's figures and the exactly-once check.
+
+    ``checked`` False: no receiving role's counts were given, so lost and
+    duplicated are unknown (never zero by default).
+    """
+
+    mode: str  # "--processes 2", "master with 2 workers"
+    run_tag: str
+    users: int
+    workers: int
+    requests: list[LoadRequests]
+    accepted: int
+    expected: int
+    final_once: int
+    lost: int
+    duplicated: int
+    unexpected: int = 0
+    refused: int = 0
+    unanswered: int = 0
+    checked: bool = True
+    complete: bool = True  # every worker reported what it accepted
+    drain_ms: int = 0
+    drained_ms: float = 0.0  # how long the check waited for stragglers
+    rate_target: float | None = None
+    wall_s: float = 0.0
+    mmsc: dict[str, int] = field(default_factory=dict)
+    examples: dict[str, list[str]] = field(default_factory=dict)
+    #: Locust's own files beside the page, relative to it.
+    files: list[str] = field(default_factory=list)
+    verdict: str = "passed"  # passed | failed (lost/duplicated) | error
+    note: str = ""
+
+
+@dataclass
 class RunResult:
     started: float
     finished: float
@@ -136,6 +185,8 @@ class RunResult:
     #: MM7 the SUT sent after the last scenario ended (late retries): judged, counted
     #: for the SUT, against no scenario.
     wire_after_run: list[WireMessage] = field(default_factory=list)
+    #: A load run's section (``mmsconf load``); None for a conformance run.
+    load: LoadResult | None = None
 
     def counts(self) -> dict[str, int]:
         counts = dict.fromkeys(VERDICTS, 0)
