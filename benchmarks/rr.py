@@ -99,18 +99,65 @@ class ReportWaiter:
                 fut.set_result(time.perf_counter())
 
 
+#: How often a load run moves what survived out of the collector's way (``GcSteward``).
+GC_FREEZE_PERIOD_MS = 500
+
+
+class GcSteward:
+    """Keeps full garbage collections short while a load runs.
+
+    The emulators keep a record of every message (the SP's ledger, the MMSCs'
+    receipts, the event logs, the trace): tens of objects per submission, all
+    live to the end. CPython's full collection walks every tracked object, and
+    one comes each time the survivors grew by a quarter: 85-200 ms pauses after
+    a few thousand submissions on this machine, which is the whole p99 of an
+    open-loop run. Every ``period_ms`` the steward collects the young
+    generations (cyclic garbage of the requests just done) and freezes what
+    survived (``gc.freeze``: out of every later collection), as the conformance
+    fixture does once when the network is up. ``stop`` unfreezes, so cycles that
+    died after being frozen are collected then.
+    """
+
+    def __init__(self, period_ms: int = GC_FREEZE_PERIOD_MS) -> None:
+        self.period_s = period_ms / 1000
+        self.rounds = 0
+        self.max_pause_ms = 0.0
+        self._handle: asyncio.TimerHandle | None = None
+
+    def start(self) -> None:
+        gc.freeze()
+        self._handle = asyncio.get_running_loop().call_later(self.period_s, self._round)
+
+    def _round(self) -> None:
+        started = time.perf_counter()
+        gc.collect(1)
+        gc.freeze()
+        self.rounds += 1
+        self.max_pause_ms = max(self.max_pause_ms, (time.perf_counter() - started) * 1000)
+        self._handle = asyncio.get_running_loop().call_later(self.period_s, self._round)
+
+    def stop(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+        gc.unfreeze()
+
+
 @asynccontextmanager
 async def running_net(
     profile: ReportRoutingSection, trace: TraceRecorder, seed: int
 ) -> AsyncIterator[ReportRoutingNet]:
     net = ReportRoutingNet(profile, trace, seed)
     await net.start()
-    # As the conformance fixture does: the long-lived emulators out of GC's way.
-    gc.freeze()
+    # The long-lived emulators out of GC's way, as the conformance fixture does, and
+    # then what each submission leaves behind (GcSteward).
+    steward = GcSteward()
+    steward.start()
+    net.gc_steward = steward  # type: ignore[attr-defined]  # read by rows for their details
     try:
         yield net
     finally:
-        gc.unfreeze()
+        steward.stop()
         await net.stop()
 
 
