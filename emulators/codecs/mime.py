@@ -27,7 +27,7 @@ from email import policy as email_policy
 from email.message import Message
 from email.parser import BytesHeaderParser
 from email.utils import collapse_rfc2231_value
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 __all__ = [
     "FRAMING_NOTES",
@@ -160,8 +160,12 @@ def _simple_params(value: str) -> dict[str, str] | None:
     return params
 
 
+@lru_cache(maxsize=256)
 def parse_content_type(value: str) -> ContentType:
-    """Read a Content-Type header value; a value with line breaks or NUL is refused."""
+    """Read a Content-Type header value; a value with line breaks or NUL is refused.
+
+    Cached: a ContentType is immutable, and most values repeat (every text/xml answer).
+    """
     if any(c in value for c in "\r\n\0"):
         raise MimeError("Content-Type", "control characters in Content-Type")
     media_type = value.split(";", 1)[0].strip().lower()
