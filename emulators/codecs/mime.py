@@ -160,12 +160,23 @@ def _simple_params(value: str) -> dict[str, str] | None:
     return params
 
 
-@lru_cache(maxsize=256)
 def parse_content_type(value: str) -> ContentType:
     """Read a Content-Type header value; a value with line breaks or NUL is refused.
 
-    Cached: a ContentType is immutable, and most values repeat (every text/xml answer).
+    Cached for plain str values: a ContentType is immutable, and most values repeat
+    (every text/xml answer).
     """
+    if type(value) is str:
+        return _parse_content_type_cached(value)
+    return _parse_content_type(value)
+
+
+@lru_cache(maxsize=256)
+def _parse_content_type_cached(value: str) -> ContentType:
+    return _parse_content_type(value)
+
+
+def _parse_content_type(value: str) -> ContentType:
     if any(c in value for c in "\r\n\0"):
         raise MimeError("Content-Type", "control characters in Content-Type")
     media_type = value.split(";", 1)[0].strip().lower()
