@@ -3,6 +3,8 @@ the operation, the Fault, and the Envelope that holds them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from lxml import etree
 
 from .operations import (
@@ -47,6 +49,25 @@ from .types import (
     is_rel6,
 )
 from .xml import Reader, child_elements, no_text, one, read_sequence, split_tag, text_of
+
+#: The reader of each request and specific response, by wire name; the operations
+#: with content read the MIME parts, the others ignore them. (The generic responses and
+#: the error responses are read by read_generic_rsp below.)
+_READERS: dict[
+    str, Callable[[Reader, etree._Element, str, str, dict[str, ContentPart]], MM7Message]
+] = {
+    "SubmitReq": read_submit_req,
+    "SubmitRsp": lambda r, el, tid, ns, _parts: read_submit_rsp(r, el, tid, ns),
+    "DeliverReq": read_deliver_req,
+    "DeliverRsp": lambda r, el, tid, ns, _parts: read_deliver_rsp(r, el, tid, ns),
+    "CancelReq": lambda r, el, tid, ns, _parts: read_cancel_req(r, el, tid, ns),
+    "ReplaceReq": read_replace_req,
+    "ReadReplyReq": lambda r, el, tid, ns, _parts: read_read_reply_req(r, el, tid, ns),
+    "DeliveryReportReq": lambda r, el, tid, ns, _parts: read_delivery_report_req(r, el, tid, ns),
+    "extendedCancelReq": lambda r, el, tid, ns, _parts: read_extended_cancel_req(r, el, tid, ns),
+    "extendedReplaceReq": read_extended_replace_req,
+    "extendedReplaceRsp": lambda r, el, tid, ns, _parts: read_extended_replace_rsp(r, el, tid, ns),
+}
 
 _GENERIC = {
     "CancelRsp": CancelRsp,
@@ -229,28 +250,9 @@ def read_envelope(r: Reader, root: etree._Element, parts: dict[str, ContentPart]
             STATUS_OPERATION,
         )
     tid = _transaction_id(r, tid_el, ns)
-    if op == "SubmitReq":
-        return read_submit_req(r, op_el, tid, ns, parts)
-    if op == "SubmitRsp":
-        return read_submit_rsp(r, op_el, tid, ns)
-    if op == "DeliverReq":
-        return read_deliver_req(r, op_el, tid, ns, parts)
-    if op == "DeliverRsp":
-        return read_deliver_rsp(r, op_el, tid, ns)
-    if op == "CancelReq":
-        return read_cancel_req(r, op_el, tid, ns)
-    if op == "ReplaceReq":
-        return read_replace_req(r, op_el, tid, ns, parts)
-    if op == "ReadReplyReq":
-        return read_read_reply_req(r, op_el, tid, ns)
-    if op == "DeliveryReportReq":
-        return read_delivery_report_req(r, op_el, tid, ns)
-    if op == "extendedCancelReq":
-        return read_extended_cancel_req(r, op_el, tid, ns)
-    if op == "extendedReplaceReq":
-        return read_extended_replace_req(r, op_el, tid, ns, parts)
-    if op == "extendedReplaceRsp":
-        return read_extended_replace_rsp(r, op_el, tid, ns)
+    reader = _READERS.get(op)
+    if reader is not None:
+        return reader(r, op_el, tid, ns, parts)
     if op in _GENERIC:
         return read_generic_rsp(r, op_el, tid, ns, _GENERIC[op])
     r.deviate("error-outside-fault", op, f"{op} straight in the Body, not inside a SOAP Fault")
