@@ -18,7 +18,7 @@ import random
 import sys
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -164,6 +164,15 @@ async def _run_row(bench: Benchmark, ctx: Context) -> Result:
         return Result.error(f"did not finish within its budget ({ctx.budget_s:.0f} s + grace)")
 
 
+def _loop_factory(bench: Benchmark) -> Callable[[], asyncio.AbstractEventLoop]:
+    """The row's event loop: the harness's (uvloop where installed) or the standard one."""
+    if bench.loop == "harness":
+        from mmsconf.fixtures.loop import new_event_loop
+
+        return new_event_loop
+    return asyncio.new_event_loop
+
+
 def run_one(
     bench: Benchmark, seed: int, quick: bool, profile_dir: Path | None, budget_s: float
 ) -> Result:
@@ -174,7 +183,8 @@ def run_one(
     try:
         if profiler is not None:
             profiler.enable()
-        result = asyncio.run(_run_row(bench, ctx))
+        with asyncio.Runner(loop_factory=_loop_factory(bench)) as runner:
+            result = runner.run(_run_row(bench, ctx))
     except Exception as err:  # a broken row is reported, the others still run
         tb = traceback.format_exc(limit=6)
         result = Result.error(f"{type(err).__name__}: {err}", {"traceback": tb})
@@ -191,6 +201,10 @@ def run_one(
         pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(25)
     result = bench.finish(result)
     result.details.setdefault("elapsed_s", round(time.monotonic() - ctx.started, 2))
+    if bench.loop == "harness":
+        from mmsconf.fixtures.loop import loop_kind
+
+        result.details.setdefault("loop", loop_kind())
     return result
 
 

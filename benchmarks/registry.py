@@ -31,6 +31,9 @@ from typing import Any, Literal
 
 Op = Literal[">=", "<="]
 Subject = Literal["ratio", "figure"]
+#: The event loop a row runs on: "asyncio" (the standard one), or "harness": the loop the
+#: harness's own loop thread runs (uvloop where installed, ``mmsconf.fixtures.loop``).
+LoopKind = Literal["asyncio", "harness"]
 
 #: Verdicts a row ends with.
 MET, NOT_MET, PENDING, ERROR, NO_TARGET = "met", "not met", "pending", "error", "n/a"
@@ -120,6 +123,7 @@ class Benchmark:
     order: int
     func: RowFunc
     module: str
+    loop: LoopKind = "asyncio"
 
     @property
     def target_text(self) -> str:
@@ -153,19 +157,22 @@ def benchmark(
     target: Target | None = None,
     budget_s: float = 30.0,
     order: int = 100,
+    loop: LoopKind = "asyncio",
 ) -> Callable[[RowFunc], RowFunc]:
     """Register an ``async def row(ctx) -> Result`` as the benchmark row ``name``.
 
     ``budget_s`` is the row's time budget: the row must stop starting work
     when ``ctx.remaining()`` runs out, and the runner cancels it a little
-    after. ``order`` places it in the table (lower first).
+    after. ``order`` places it in the table (lower first). ``loop``: "harness" runs the
+    row on the loop the harness runs (uvloop where installed), for rows measuring the
+    harness's own path; the default is the standard asyncio loop.
     """
 
     def register(func: RowFunc) -> RowFunc:
         if name in REGISTRY:
             raise ValueError(f"benchmark row {name!r} is registered twice")
         REGISTRY[name] = Benchmark(
-            name, title, unit, baseline, target, budget_s, order, func, func.__module__
+            name, title, unit, baseline, target, budget_s, order, func, func.__module__, loop
         )
         return func
 

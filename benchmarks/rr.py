@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from mmsconf.emulators.trace import TraceEvent, TraceRecorder
 from mmsconf.fixtures.areas.report_routing.network import ReportRoutingNet
@@ -48,8 +49,15 @@ def report_routing_profile(
     return rr
 
 
+T = TypeVar("T")
+
+
 class ReportWaiter:
     """Futures resolved when the SP has received ``n`` delivery reports for a MSGID1.
+
+    A future's result is the ``time.perf_counter()`` of the last report's arrival at
+    the SP (its event), not of the moment the waiting task resumes: latency rows
+    measure up to the report itself.
 
     Hooks the SP's event log (the ``report`` event carries the MSGID1). The
     suite's own ``wait_for(all_final)`` re-scans every tracked state on every
@@ -58,7 +66,7 @@ class ReportWaiter:
     """
 
     def __init__(self, net: ReportRoutingNet) -> None:
-        self._waiting: dict[str, tuple[asyncio.Future[None], list[int]]] = {}
+        self._waiting: dict[str, tuple[asyncio.Future[float], list[int]]] = {}
         events = net.sp.events
         emit = events.emit
 
@@ -70,9 +78,9 @@ class ReportWaiter:
 
         events.emit = hooked  # type: ignore[method-assign]
 
-    def expect(self, msgid1: str, n: int) -> asyncio.Future[None]:
+    def expect(self, msgid1: str, n: int) -> asyncio.Future[float]:
         """Register before submitting: a report can overtake the SubmitRsp."""
-        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        fut: asyncio.Future[float] = asyncio.get_running_loop().create_future()
         self._waiting[msgid1] = (fut, [n])
         return fut
 
@@ -88,7 +96,51 @@ class ReportWaiter:
         if left[0] <= 0:
             del self._waiting[msgid1]
             if not fut.done():
-                fut.set_result(None)
+                fut.set_result(time.perf_counter())
+
+
+#: How often a load run moves what survived out of the collector's way (``GcSteward``).
+GC_FREEZE_PERIOD_MS = 500
+
+
+class GcSteward:
+    """Keeps full garbage collections short while a load runs.
+
+    The emulators keep a record of every message (the SP's ledger, the MMSCs'
+    receipts, the event logs, the trace): tens of objects per submission, all
+    live to the end. CPython's full collection walks every tracked object, and
+    one comes each time the survivors grew by a quarter: 85-200 ms pauses after
+    a few thousand submissions on this machine, which is the whole p99 of an
+    open-loop run. Every ``period_ms`` the steward collects the young
+    generations (cyclic garbage of the requests just done) and freezes what
+    survived (``gc.freeze``: out of every later collection), as the conformance
+    fixture does once when the network is up. ``stop`` unfreezes, so cycles that
+    died after being frozen are collected then.
+    """
+
+    def __init__(self, period_ms: int = GC_FREEZE_PERIOD_MS) -> None:
+        self.period_s = period_ms / 1000
+        self.rounds = 0
+        self.max_pause_ms = 0.0
+        self._handle: asyncio.TimerHandle | None = None
+
+    def start(self) -> None:
+        gc.freeze()
+        self._handle = asyncio.get_running_loop().call_later(self.period_s, self._round)
+
+    def _round(self) -> None:
+        started = time.perf_counter()
+        gc.collect(1)
+        gc.freeze()
+        self.rounds += 1
+        self.max_pause_ms = max(self.max_pause_ms, (time.perf_counter() - started) * 1000)
+        self._handle = asyncio.get_running_loop().call_later(self.period_s, self._round)
+
+    def stop(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+        gc.unfreeze()
 
 
 @asynccontextmanager
@@ -97,12 +149,15 @@ async def running_net(
 ) -> AsyncIterator[ReportRoutingNet]:
     net = ReportRoutingNet(profile, trace, seed)
     await net.start()
-    # As the conformance fixture does: the long-lived emulators out of GC's way.
-    gc.freeze()
+    # The long-lived emulators out of GC's way, as the conformance fixture does, and
+    # then what each submission leaves behind (GcSteward).
+    steward = GcSteward()
+    steward.start()
+    net.gc_steward = steward  # type: ignore[attr-defined]  # read by rows for their details
     try:
         yield net
     finally:
-        gc.unfreeze()
+        steward.stop()
         await net.stop()
 
 
@@ -111,8 +166,9 @@ async def submit_and_wait(
     waiter: ReportWaiter,
     recipients: list[str],
     timeout_s: float,
-) -> None:
-    """One SubmitReq through the SP; returns once every recipient's report is back.
+) -> float:
+    """One SubmitReq through the SP; returns once every recipient's report is back, with
+    the ``time.perf_counter()`` at which the last one reached the SP.
 
     Raises on a refused submission or a report that does not come in time,
     so the load generator counts it as an error.
@@ -126,7 +182,22 @@ async def submit_and_wait(
         why = "no outcome" if outcome is None else outcome.error or f"status {outcome.status}"
         raise RuntimeError(f"submission refused: {why}")
     try:
-        await asyncio.wait_for(done, timeout_s)
+        return await asyncio.wait_for(done, timeout_s)
     except TimeoutError:
         waiter.forget(msgid1)
         raise TimeoutError(f"no delivery report for {msgid1} within {timeout_s} s") from None
+
+
+async def on_standard_loop(factory: Callable[[], Awaitable[T]]) -> T:
+    """``await factory()`` on a standard asyncio loop of its own, in a worker thread.
+
+    For a row on the harness's loop (uvloop where installed) to measure the same
+    thing on the standard loop in the same run. The row's loop only waits
+    meanwhile. cProfile (``--profile``) sees the row's thread only, not this one.
+    """
+
+    def run() -> T:
+        with asyncio.Runner(loop_factory=asyncio.new_event_loop) as runner:
+            return runner.run(factory())  # type: ignore[arg-type]
+
+    return await asyncio.to_thread(run)

@@ -62,10 +62,12 @@ class EventLog:
     def emit(self, kind: str, **data: Any) -> Event:
         event = Event(kind, time.time(), data)
         self._events.append(event)
-        signal = self._signal()
-        signal.set()
-        # A fresh Event for the next round: waiters hold the old one and wake.
-        self._changed = asyncio.Event()
+        signal = self._changed
+        if signal is not None:
+            signal.set()
+            # The next waiter makes a fresh one (_signal); those waiting hold this one and
+            # wake. None until then: most emits have no waiter, and load makes thousands.
+            self._changed = None
         return event
 
     def of(self, kind: str) -> list[Event]:

@@ -15,6 +15,13 @@ traced) with one bare framework round trip.
 
 The harness is measured with the TraceRecorder on (the conformance suite's
 real path) and, as a detail, with it off.
+
+The ratio is per MM7 exchange: the harness's submissions per second times the
+exchanges one submission makes (counted on the path, about 4.5), over the bare
+round trips per second. The row runs on the harness's loop (uvloop where it is
+installed, as the suite's loop thread); where that is uvloop, the harness and
+the baseline are measured again on the standard asyncio loop (smaller counts,
+same run), and the details and the note give both.
 """
 
 from __future__ import annotations
@@ -30,12 +37,14 @@ from benchmarks.rr import (
     MMSC_PREFIXES,
     NullTraceRecorder,
     ReportWaiter,
+    on_standard_loop,
     report_routing_profile,
     running_net,
     submit_and_wait,
 )
 from mmsconf.emulators.trace import TraceRecorder
 from mmsconf.fixtures.areas.report_routing.network import ReportRoutingNet
+from mmsconf.fixtures.loop import loop_kind
 
 #: Submissions in flight at once, as the issue's design notes suggest.
 CONCURRENCY = 64
@@ -53,9 +62,13 @@ class Size:
 
 FULL = Size(warmup=200, harness=3000, harness_off=1500, baseline=15000)
 QUICK = Size(warmup=50, harness=300, harness_off=200, baseline=600)
+#: The standard-loop comparison, when the row runs on uvloop: trace on, smaller counts.
+FULL_STD = Size(warmup=200, harness=1500, harness_off=0, baseline=6000)
+QUICK_STD = Size(warmup=50, harness=200, harness_off=0, baseline=400)
 
 # Shares of the row's budget: the harness phases dominate; each phase also stops on count.
-SHARE_BASELINE, SHARE_ON, SHARE_OFF = 0.06, 0.45, 0.25
+SHARE_BASELINE, SHARE_ON, SHARE_OFF = 0.06, 0.40, 0.15
+SHARE_STD_BASELINE, SHARE_STD_ON = 0.05, 0.2
 
 
 def _numbers(ctx: Context, n: int) -> list[str]:
@@ -122,6 +135,33 @@ async def _harness(
     return run, extra
 
 
+def _per_exchange(rate: float, exchanges: object, baseline: float) -> float | None:
+    """Harness exchanges per second over bare round trips per second."""
+    if not isinstance(exchanges, float | int) or not exchanges or not baseline:
+        return None
+    return rate * exchanges / baseline
+
+
+async def _standard_loop(ctx: Context, canned: Canned, size: Size, budget: float) -> dict:
+    """Baseline and harness (trace on) again, on the standard asyncio loop in a thread."""
+
+    async def measure() -> tuple[LoadRun, LoadRun, dict[str, object]]:
+        base = await _baseline(canned, size, budget * SHARE_STD_BASELINE)
+        run, extra = await _harness(
+            ctx, TraceRecorder(), size.harness, size.warmup, budget * SHARE_STD_ON
+        )
+        return base, run, extra
+
+    base, run, extra = await on_standard_loop(measure)
+    per_exchange = _per_exchange(run.rate, extra.get("mm7_exchanges_per_submission"), base.rate)
+    return {
+        "loop": "asyncio",
+        "harness_trace_on": {**run.summary(), **extra},
+        "baseline": base.summary(),
+        "per_exchange_ratio": per_exchange and round(per_exchange, 4),
+    }
+
+
 @benchmark(
     name="mm7-e2e",
     title="MM7 end to end",
@@ -130,6 +170,7 @@ async def _harness(
     target=Target(">=", 0.3, on="ratio"),
     budget_s=50,
     order=20,
+    loop="harness",
 )
 async def mm7_end_to_end(ctx: Context) -> Result:
     size = QUICK if ctx.quick else FULL
@@ -147,6 +188,14 @@ async def mm7_end_to_end(ctx: Context) -> Result:
     )
     ctx.log("baseline again")
     after = await _baseline(canned, size, budget * SHARE_BASELINE)
+    standard: dict | None = None
+    if loop_kind() == "uvloop":
+        std_size = QUICK_STD if ctx.quick else FULL_STD
+        ctx.log(
+            f"the same on the standard asyncio loop: baseline up to {std_size.baseline}, "
+            f"harness up to {std_size.harness} submissions"
+        )
+        standard = await _standard_loop(ctx, canned, std_size, budget)
 
     baseline = statistics.fmean([before.rate, after.rate])
     details = {
@@ -157,6 +206,8 @@ async def mm7_end_to_end(ctx: Context) -> Result:
         "baseline_before": before.summary(),
         "baseline_after": after.summary(),
         "trace_off_ratio": round(off.rate / baseline, 4) if baseline else None,
+        "loop": loop_kind(),
+        "standard_loop": standard,
     }
     if on.completed == 0:
         return Result.error(f"no submission completed ({on.first_error})", details)
@@ -167,17 +218,27 @@ async def mm7_end_to_end(ctx: Context) -> Result:
     both = LoadRun(latencies_ms=before.latencies_ms + after.latencies_ms)
     exchanges = on_extra.get("mm7_exchanges_per_submission")
     # The baseline is one exchange: per exchange, the harness compares like for like.
-    per_exchange = on.rate * exchanges / baseline if exchanges and baseline else None
-    details["per_exchange_ratio"] = per_exchange and round(per_exchange, 4)
-    note = (
-        f"submit→report p50 {ms(on.p(50))} ms, p99 {ms(on.p(99))} ms over {on.completed} "
-        f"submissions ({on.errors} errors); baseline p50 {ms(both.p(50))} / "
-        f"p99 {ms(both.p(99))} ms; trace off: {off.rate:.0f} sub/s "
-        f"({details['trace_off_ratio']}×)"
+    per_exchange = _per_exchange(on.rate, exchanges, baseline)
+    off_per_exchange = _per_exchange(
+        off.rate, off_extra.get("mm7_exchanges_per_submission"), baseline
     )
-    if per_exchange:
+    details["per_exchange_ratio"] = per_exchange and round(per_exchange, 4)
+    details["per_submission_ratio"] = round(on.rate / baseline, 4) if baseline else None
+    details["trace_off_per_exchange_ratio"] = off_per_exchange and round(off_per_exchange, 4)
+    note = (
+        f"on {loop_kind()}: {exchanges} MM7 exchanges per submission, so per exchange "
+        f"{per_exchange or 0:.3f}× the bare round trip (the ratio); submit→report "
+        f"p50 {ms(on.p(50))} ms, p99 {ms(on.p(99))} ms over {on.completed} submissions "
+        f"({on.errors} errors); baseline p50 {ms(both.p(50))} / p99 {ms(both.p(99))} ms; "
+        f"trace off: {off.rate:.0f} sub/s ({off_per_exchange or 0:.3f}× per exchange)"
+    )
+    if standard is not None:
+        std_on = standard["harness_trace_on"]
         note += (
-            f"; {exchanges} MM7 exchanges per submission, so per exchange "
-            f"{per_exchange:.3f}× the bare round trip"
+            f"; standard asyncio loop: {std_on['rate_per_s']:.0f} sub/s against "
+            f"{standard['baseline']['rate_per_s']:.0f} bare round trips/s, per exchange "
+            f"{standard['per_exchange_ratio'] or 0:.3f}×"
         )
-    return Result(figure=on.rate, baseline=baseline, note=note, details=details)
+    elif loop_kind() != "uvloop":
+        note += "; uvloop not in use (pip install mmsconf[fast]): no loop comparison"
+    return Result(figure=on.rate, baseline=baseline, ratio=per_exchange, note=note, details=details)

@@ -12,9 +12,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import aiohttp
+from yarl import URL
 
 from mmsconf.emulators.service import Service
 from mmsconf.emulators.trace import TraceRecorder
@@ -108,8 +110,7 @@ class HttpClient:
         describe: Describe | None = None,
     ) -> HttpResult:
         """One request; recorded (``summary``, ``describe(result)``) when the peer is external."""
-        split = urlsplit(url)
-        dst = (split.hostname or "", split.port or 80)
+        parsed, dst, target, netloc = _parse_url(url)
         sent = dict(headers or {})
         sent.setdefault("User-Agent", f"{SERVER_NAME}/{self.service.role}")
         record = not self.trace.is_embedded(*dst)
@@ -118,7 +119,7 @@ class HttpClient:
         session = self._session_for_loop()
         result = HttpResult(src=(self.service.host, 0))
         try:
-            async with session.request(method, url, data=body, headers=sent) as resp:
+            async with session.request(method, parsed, data=body, headers=sent) as resp:
                 result.src = _source_of(resp) or result.src
                 result.body = await resp.read()
                 result.status = resp.status
@@ -137,10 +138,7 @@ class HttpClient:
             result.error = f"timeout after {self.timeout_ms} ms"
         result.elapsed_ms = _ms(started)
         if record:
-            target = split.path or "/"
-            if split.query:
-                target += f"?{split.query}"
-            pairs = [("Host", split.netloc), *sent.items(), ("Content-Length", str(len(body)))]
+            pairs = [("Host", netloc), *sent.items(), ("Content-Length", str(len(body)))]
             raw = raw_http_request(method, target, pairs, body)
             # Recorded once the source port is known, stamped with the time it was sent.
             self.trace.record(
@@ -191,6 +189,20 @@ class HttpClient:
         return await self.request(
             "GET", url, headers=headers, protocol=protocol, summary=summary, describe=describe
         )
+
+
+@lru_cache(maxsize=1024)
+def _parse_url(url: str) -> tuple[URL, tuple[str, int], str, str]:
+    """(the URL as aiohttp takes it, (host, port), request target, netloc) of ``url``.
+
+    An emulator posts to the same few URLs all run long; aiohttp would parse the string
+    again for every request.
+    """
+    split = urlsplit(url)
+    target = split.path or "/"
+    if split.query:
+        target += f"?{split.query}"
+    return URL(url), (split.hostname or "", split.port or 80), target, split.netloc
 
 
 def _source_of(resp: aiohttp.ClientResponse) -> tuple[str, int] | None:

@@ -36,6 +36,18 @@ SERVER_NAME = "mmsconf"
 log = logging.getLogger(__name__)
 
 
+_date_cache: tuple[int, str] = (0, "")
+
+
+def _http_date() -> str:
+    """The Date header value for now, made once a second (as aiohttp does for its own)."""
+    global _date_cache
+    now = int(time.time())
+    if _date_cache[0] != now:
+        _date_cache = (now, formatdate(now, usegmt=True))
+    return _date_cache[1]
+
+
 def reason(status: int) -> str:
     """The standard reason phrase of ``status`` ("" for a code HTTP does not define)."""
     try:
@@ -126,7 +138,7 @@ def _raw_close_response(status: int, extra: Sequence[tuple[str, str]] = ()) -> b
     headers = [
         ("Content-Type", "text/plain"),
         ("Server", SERVER_NAME),
-        ("Date", formatdate(usegmt=True)),
+        ("Date", _http_date()),
         ("Connection", "close"),
         *extra,
         ("Content-Length", str(len(body))),
@@ -451,8 +463,13 @@ class HttpServer:
         if declared is not None and declared > limits.max_body:
             return self._refuse(request, peer, 413, "max_body")
         try:
-            async with asyncio.timeout(limits.body_timeout_ms / 1000):
+            if request.content.is_eof():
+                # The whole body came with the head (any small request): read() cannot
+                # wait, so no timer is needed.
                 body = await request.read()
+            else:
+                async with asyncio.timeout(limits.body_timeout_ms / 1000):
+                    body = await request.read()
         except web.HTTPRequestEntityTooLarge:
             return self._refuse(request, peer, 413, "max_body")
         except TimeoutError:
@@ -513,7 +530,7 @@ class HttpServer:
         if answer.status != 204 and "Content-Type" not in headers and answer.body:
             headers["Content-Type"] = "application/octet-stream"
         headers.setdefault("Server", SERVER_NAME)
-        headers.setdefault("Date", formatdate(usegmt=True))
+        headers.setdefault("Date", _http_date())
         raw = raw_http_response(
             answer.status,
             [*headers.items(), ("Content-Length", str(len(answer.body)))],

@@ -13,7 +13,10 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
+
 from mmsconf.emulators.ports import listen_port
+from mmsconf.fixtures.loop import LOOP_ENV
 
 GREETS = "The toy echo greets what it hears"
 SHOUTS = "The toy echo shouts when the SUT claims it"
@@ -117,9 +120,13 @@ def test_the_toy_profile_section_is_typed_and_claims_its_pics(
     assert matrix_row(report, "toy_echo")[0] == "failed"
 
 
-def test_mmsconf_emulate_runs_the_toy_role(tmp_path: Path, toy_dir: Path) -> None:
+@pytest.mark.parametrize("loop", ["uvloop", "asyncio"])
+def test_mmsconf_emulate_runs_the_toy_role(tmp_path: Path, toy_dir: Path, loop: str) -> None:
+    """On uvloop where it is installed (mmsconf[fast]), on the standard loop when declined."""
     import os
 
+    if loop == "uvloop":
+        pytest.importorskip("uvloop")
     port = listen_port("127.0.40.1")
     profile = tmp_path / "toy.toml"
     profile.write_text(f'[toy]\nport = {port}\ngreeting = "hi"\n')
@@ -127,6 +134,9 @@ def test_mmsconf_emulate_runs_the_toy_role(tmp_path: Path, toy_dir: Path) -> Non
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(toy_dir), os.environ.get("PYTHONPATH", "")]),
     }
+    env.pop(LOOP_ENV, None)
+    if loop == "asyncio":
+        env[LOOP_ENV] = "asyncio"
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -148,6 +158,7 @@ def test_mmsconf_emulate_runs_the_toy_role(tmp_path: Path, toy_dir: Path) -> Non
         assert proc.stdout is not None
         lines = [proc.stdout.readline() for _ in range(2)]
         assert lines[1].startswith("ready (toy-echo"), lines
+        assert lines[1].rstrip().endswith(f"loop {loop})"), lines
         with socket.create_connection(("127.0.40.1", port), timeout=5) as conn:
             conn.sendall(b"ping\n")
             assert conn.makefile().readline() == "hi ping\n"

@@ -488,3 +488,32 @@ def test_valid_body_any_content_type_and_soapaction(
             _decode(encoded.body, content_type, message.namespace, mode, soap_action)
         except MM7Error as err:
             mm7_error_check(err)
+
+
+@given(data=st.data())
+def test_fast_writer_bytes_are_lxmls(mm7s: ModuleType, data: st.DataObject) -> None:
+    """The encoder writes plain envelopes without lxml (encoder._fast_envelope): for any
+    message of any operation in any namespace, any text in any field, the bytes (or the
+    refusal) are those of the lxml writer it stands in for."""
+    from mmsconf.emulators.codecs.mm7 import encoder
+
+    op = data.draw(st.sampled_from(OPERATIONS + mm7s.MORE_OPERATIONS), label="op")
+    ns = data.draw(st.sampled_from(mm7s.namespaces_of(op)), label="ns")
+    message = data.draw(mm7s.message(op, ns), label="m")
+    if data.draw(st.booleans(), label="change a text"):
+        path = data.draw(st.sampled_from(_text_paths(message)), label="path")
+        plain = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=12)
+        text = data.draw(st.one_of(plain, mm7s.any_text()), label="text")
+        message = _set(message, path, text)
+
+    def outcome() -> Any:
+        try:
+            return encode(message)
+        except MM7Error as err:
+            return ("refused", err.element, err.reason, err.status)
+
+    fast = outcome()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(encoder, "_fast_envelope", lambda *args: None)
+        slow = outcome()
+    assert fast == slow

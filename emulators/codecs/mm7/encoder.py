@@ -53,6 +53,37 @@ from .types import (
     is_rel6,
 )
 
+#: Text and attribute values the fast serialiser writes as they are: printable ASCII
+#: without the characters XML escapes (& < > "). Anything else goes through lxml, which
+#: escapes it and refuses what XML 1.0 cannot carry.
+_PLAIN = re.compile(r"[\x20\x21\x23-\x25\x27-\x3b\x3d\x3f-\x7e]*")
+
+
+def _lxml_accepts_text(text: str) -> None:
+    """ValueError where lxml would refuse ``text`` as element text (what the writer checks)."""
+    etree.Element("x").text = text
+
+
+class _Node:
+    """An element being written: its local name (in the writer's namespace), text,
+    attributes and children. Built in the order lxml would be, then serialised straight to
+    bytes when every value is plain (``_serialise``), else through lxml (``_to_lxml``)."""
+
+    __slots__ = ("attrs", "children", "name", "nsmap", "text")
+
+    def __init__(self, name: str, text: str | None = None, nsmap: bool = False) -> None:
+        self.name = name
+        self.text = text
+        self.attrs: list[tuple[str, str]] = []
+        self.children: list[_Node] = []
+        self.nsmap = nsmap  # declares xmlns:mm7 (an operation element)
+
+    def set(self, name: str, value: str) -> None:
+        """An attribute; ValueError where lxml would refuse the value."""
+        if not _PLAIN.fullmatch(value):
+            etree.Element("x").set(name, value)
+        self.attrs.append((name, value))
+
 
 class _Writer:
     """Builds MM7 elements in one namespace, all with the mm7 prefix."""
@@ -60,33 +91,34 @@ class _Writer:
     def __init__(self, ns: str) -> None:
         self.ns = ns
 
-    def add(self, parent: etree._Element, name: str, text: str | None = None) -> etree._Element:
-        el = etree.SubElement(parent, f"{{{self.ns}}}{name}")
-        if text is not None:
+    def add(self, parent: _Node, name: str, text: str | None = None) -> _Node:
+        if text is not None and not _PLAIN.fullmatch(text):
             try:
-                el.text = text
+                _lxml_accepts_text(text)
             except ValueError:  # control characters XML 1.0 cannot carry
                 raise MM7Error(name, "text is not XML-compatible") from None
+        el = _Node(name, text)
+        parent.children.append(el)
         return el
 
-    def opt(self, parent: etree._Element, name: str, value: str | bool | None) -> None:
+    def opt(self, parent: _Node, name: str, value: str | bool | None) -> None:
         if isinstance(value, bool):
             self.add(parent, name, "true" if value else "false")
         elif value is not None:
             self.add(parent, name, value)
 
-    def address_into(self, holder: etree._Element, address: Address) -> None:
+    def address_into(self, holder: _Node, address: Address) -> None:
         if address.kind not in ADDRESS_KINDS:
             raise MM7Error(
-                etree.QName(holder).localname,
+                holder.name,
                 f"address kind {address.kind!r} is not one of {ADDRESS_KINDS}",
             )
         self.add(holder, address.kind, address.value)
 
-    def address(self, parent: etree._Element, name: str, address: Address) -> None:
+    def address(self, parent: _Node, name: str, address: Address) -> None:
         self.address_into(self.add(parent, name), address)
 
-    def status(self, parent: etree._Element, status: Status) -> None:
+    def status(self, parent: _Node, status: Status) -> None:
         if status.code <= 0:
             raise MM7Error("StatusCode", f"{status.code} is not a positive integer")
         holder = self.add(parent, "Status")
@@ -94,10 +126,58 @@ class _Writer:
         self.add(holder, "StatusText", status.text)  # mandatory in responseStatusType
         self.opt(holder, "Details", status.details)
 
-    def op(self, parent: etree._Element, name: str, version: str) -> etree._Element:
-        el = etree.SubElement(parent, f"{{{self.ns}}}{name}", nsmap={"mm7": self.ns})
+    def op(self, parent: _Node, name: str, version: str) -> _Node:
+        el = _Node(name, nsmap=True)
+        parent.children.append(el)
         self.add(el, "MM7Version", version)
         return el
+
+
+def _to_lxml(node: _Node, parent: etree._Element, ns: str) -> None:
+    """``node`` and what it holds as lxml elements under ``parent`` (values already checked)."""
+    nsmap = {"mm7": ns} if node.nsmap else None
+    el = etree.SubElement(parent, f"{{{ns}}}{node.name}", nsmap=nsmap)
+    if node.text is not None:
+        el.text = node.text
+    for name, value in node.attrs:
+        el.set(name, value)
+    for child in node.children:
+        _to_lxml(child, el, ns)
+
+
+def _serialise(node: _Node, indent: str, out: list[str]) -> bool:
+    """Append ``node`` as lxml's pretty_print writes it; False (out unusable) where a value
+    is not plain or the node has both text and children."""
+    attrs = ""
+    for name, value in node.attrs:
+        if not _PLAIN.fullmatch(value):
+            return False
+        attrs += f' {name}="{value}"'
+    if node.nsmap:
+        attrs = f' xmlns:mm7="{_NS_PLACEHOLDER}"' + attrs
+    tag = "mm7:" + node.name
+    text = node.text
+    if node.children:
+        if text is not None:
+            return False
+        out.append(f"{indent}<{tag}{attrs}>\n")
+        inner = indent + "  "
+        for child in node.children:
+            if not _serialise(child, inner, out):
+                return False
+        out.append(f"{indent}</{tag}>\n")
+    elif text is None:
+        out.append(f"{indent}<{tag}{attrs}/>\n")
+    elif _PLAIN.fullmatch(text):
+        out.append(f"{indent}<{tag}{attrs}>{text}</{tag}>\n")
+    else:
+        return False
+    return True
+
+
+# Written where an operation element declares the mm7 prefix, then replaced by the
+# namespace (one replace for the whole envelope; it cannot occur in a plain value).
+_NS_PLACEHOLDER = "\x00ns\x00"
 
 
 WithApplic = SubmitReq | DeliveryReportReq | DeliverReq | CancelReq | ReplaceReq | ReadReplyReq
@@ -117,13 +197,13 @@ def _check_rel5(message: WithApplic) -> None:
             raise MM7Error(element, "not in REL-5")
 
 
-def _applic(w: _Writer, el: etree._Element, message: WithApplic) -> None:
+def _applic(w: _Writer, el: _Node, message: WithApplic) -> None:
     for element, attr in REL6_FIELDS:
         w.opt(el, element, getattr(message, attr))
 
 
 def _sender_identification(
-    w: _Writer, el: etree._Element, m: CancelReq | ReplaceReq | ExtendedCancelReq
+    w: _Writer, el: _Node, m: CancelReq | ReplaceReq | ExtendedCancelReq
 ) -> None:
     sender = w.add(el, "SenderIdentification")
     w.opt(sender, "VASPID", m.vasp_id)
@@ -132,9 +212,7 @@ def _sender_identification(
         w.address(sender, "SenderAddress", m.sender_address)
 
 
-def _recipients(
-    w: _Writer, el: etree._Element, m: SubmitReq | DeliverReq, *, required: bool
-) -> None:
+def _recipients(w: _Writer, el: _Node, m: SubmitReq | DeliverReq, *, required: bool) -> None:
     if not (required or m.to or m.cc or m.bcc):
         return
     recipients = w.add(el, "Recipients")
@@ -145,7 +223,7 @@ def _recipients(
                 w.address_into(holder, address)
 
 
-def _content(w: _Writer, el: etree._Element, m: WithContent) -> None:
+def _content(w: _Writer, el: _Node, m: WithContent) -> None:
     if m.content_href is not None:
         try:
             w.add(el, "Content").set("href", m.content_href)
@@ -153,7 +231,7 @@ def _content(w: _Writer, el: etree._Element, m: WithContent) -> None:
             raise MM7Error("Content@href", "not XML-compatible", STATUS_FORMAT) from None
 
 
-def _write_deliver_req(w: _Writer, body: etree._Element, m: DeliverReq) -> None:
+def _write_deliver_req(w: _Writer, body: _Node, m: DeliverReq) -> None:
     _check_rel5(m)
     el = w.op(body, "DeliverReq", m.version)
     w.opt(el, "MMSRelayServerID", m.relay_server_id)
@@ -170,7 +248,7 @@ def _write_deliver_req(w: _Writer, body: etree._Element, m: DeliverReq) -> None:
     _content(w, el, m)
 
 
-def _write_cancel_req(w: _Writer, body: etree._Element, m: CancelReq) -> None:
+def _write_cancel_req(w: _Writer, body: _Node, m: CancelReq) -> None:
     _check_rel5(m)
     el = w.op(body, "CancelReq", m.version)
     _sender_identification(w, el, m)
@@ -178,7 +256,7 @@ def _write_cancel_req(w: _Writer, body: etree._Element, m: CancelReq) -> None:
     _applic(w, el, m)
 
 
-def _write_replace_req(w: _Writer, body: etree._Element, m: ReplaceReq) -> None:
+def _write_replace_req(w: _Writer, body: _Node, m: ReplaceReq) -> None:
     _check_rel5(m)
     el = w.op(body, "ReplaceReq", m.version)
     _sender_identification(w, el, m)
@@ -192,7 +270,7 @@ def _write_replace_req(w: _Writer, body: etree._Element, m: ReplaceReq) -> None:
     _content(w, el, m)
 
 
-def _write_read_reply_req(w: _Writer, body: etree._Element, m: ReadReplyReq) -> None:
+def _write_read_reply_req(w: _Writer, body: _Node, m: ReadReplyReq) -> None:
     _check_rel5(m)
     el = w.op(body, "ReadReplyReq", m.version)
     w.opt(el, "MMSRelayServerID", m.relay_server_id)
@@ -205,13 +283,13 @@ def _write_read_reply_req(w: _Writer, body: etree._Element, m: ReadReplyReq) -> 
     _applic(w, el, m)
 
 
-def _write_extended_cancel_req(w: _Writer, body: etree._Element, m: ExtendedCancelReq) -> None:
+def _write_extended_cancel_req(w: _Writer, body: _Node, m: ExtendedCancelReq) -> None:
     el = w.op(body, "extendedCancelReq", m.version)
     _sender_identification(w, el, m)
     w.add(el, "CancelID", m.cancel_id)
 
 
-def _write_extended_replace_req(w: _Writer, body: etree._Element, m: ExtendedReplaceReq) -> None:
+def _write_extended_replace_req(w: _Writer, body: _Node, m: ExtendedReplaceReq) -> None:
     el = w.op(body, "extendedReplaceReq", m.version)
     w.opt(el, "VASPID", m.vasp_id)
     w.opt(el, "VASID", m.vas_id)
@@ -243,7 +321,7 @@ _WIRE_NAME: dict[type, str] = {
 }
 
 
-def _write_submit_req(w: _Writer, body: etree._Element, m: SubmitReq) -> None:
+def _write_submit_req(w: _Writer, body: _Node, m: SubmitReq) -> None:
     _check_rel5(m)
     el = w.op(body, "SubmitReq", m.version)
     sender = w.add(el, "SenderIdentification")
@@ -265,7 +343,7 @@ def _write_submit_req(w: _Writer, body: etree._Element, m: SubmitReq) -> None:
     _content(w, el, m)
 
 
-def _write_delivery_report_req(w: _Writer, body: etree._Element, m: DeliveryReportReq) -> None:
+def _write_delivery_report_req(w: _Writer, body: _Node, m: DeliveryReportReq) -> None:
     _check_rel5(m)
     el = w.op(body, "DeliveryReportReq", m.version)
     w.opt(el, "MMSRelayServerID", m.relay_server_id)
@@ -292,7 +370,10 @@ def _write_fault(body: etree._Element, m: SoapFault) -> None:
     if m.detail is not None:
         detail = etree.SubElement(fault, "detail")
         w = _Writer(m.detail.namespace)
-        w.status(w.op(detail, type(m.detail).__name__, m.detail.version), m.detail.status)
+        holder = _Node("detail")
+        w.status(w.op(holder, type(m.detail).__name__, m.detail.version), m.detail.status)
+        for child in holder.children:
+            _to_lxml(child, detail, m.detail.namespace)
 
 
 def _as_fault(message: RSErrorRsp | VASPErrorRsp) -> SoapFault:
@@ -308,25 +389,65 @@ def _as_fault(message: RSErrorRsp | VASPErrorRsp) -> SoapFault:
     )
 
 
-def _envelope_bytes(message: MM7Message) -> bytes:
-    ns = message.namespace
-    if not ns:
-        raise MM7Error(type(message).__name__, "no namespace")
+_XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+
+
+def _lxml_envelope(ns: str, transaction_id: str) -> tuple[etree._Element, etree._Element]:
+    """The Envelope with its Header (TransactionID) as lxml elements, and the empty Body."""
     root = etree.Element(f"{{{SOAP_ENV_NS}}}Envelope", nsmap={"env": SOAP_ENV_NS})
     header = etree.SubElement(root, f"{{{SOAP_ENV_NS}}}Header")
     tid = etree.SubElement(header, f"{{{ns}}}TransactionID", nsmap={"mm7": ns})
     tid.set(MUST_UNDERSTAND, "1")
     try:
-        tid.text = message.transaction_id
+        tid.text = transaction_id
     except ValueError:
         raise MM7Error("TransactionID", "text is not XML-compatible") from None
-    body = etree.SubElement(root, f"{{{SOAP_ENV_NS}}}Body")
+    return root, etree.SubElement(root, f"{{{SOAP_ENV_NS}}}Body")
+
+
+def _fast_envelope(ns: str, transaction_id: str, body: _Node) -> bytes | None:
+    """The envelope as lxml's pretty_print writes it, without lxml; None when a value is
+    not plain (then lxml writes it). A known MM7 namespace only: its URI needs no escaping
+    and is no other prefix's."""
+    if not _PLAIN.fullmatch(transaction_id):
+        return None
+    out = [
+        f'<env:Envelope xmlns:env="{SOAP_ENV_NS}">\n  <env:Header>\n'
+        f'    <mm7:TransactionID xmlns:mm7="{ns}" env:mustUnderstand="1">'
+        f"{transaction_id}</mm7:TransactionID>\n  </env:Header>\n  <env:Body>\n"
+    ]
+    for child in body.children:
+        if not _serialise(child, "    ", out):
+            return None
+    out.append("  </env:Body>\n</env:Envelope>\n")
+    text = "".join(out).replace(_NS_PLACEHOLDER, ns)
+    return _XML_DECLARATION + text.encode("ascii")
+
+
+def _envelope_bytes(message: MM7Message) -> bytes:
+    ns = message.namespace
+    if not ns:
+        raise MM7Error(type(message).__name__, "no namespace")
+    # A known namespace and no Fault: written without lxml when every value is plain
+    # (_fast_envelope; the bytes are lxml's, a property test holds them equal). Else
+    # as before: lxml builds and writes it, and refuses what XML cannot carry.
+    fast = ns in MM7_NAMESPACES and not isinstance(message, SoapFault)
+    root: etree._Element | None = None
+    if fast:
+        if not _PLAIN.fullmatch(message.transaction_id):
+            try:
+                _lxml_accepts_text(message.transaction_id)
+            except ValueError:
+                raise MM7Error("TransactionID", "text is not XML-compatible") from None
+    else:
+        root, lxml_body = _lxml_envelope(ns, message.transaction_id)
+    body = _Node("Body")
     w = _Writer(ns)
     wire = _WIRE_NAME.get(type(message), type(message).__name__)
     if ns in MM7_NAMESPACES and wire.endswith(("Req", "Rsp")) and wire not in operations_in(ns):
         raise MM7Error(wire, f"not in {ns.rsplit('/', 1)[1]}", STATUS_OPERATION)
     if isinstance(message, SoapFault):
-        _write_fault(body, message)
+        _write_fault(lxml_body, message)
     elif isinstance(message, SubmitReq):
         _write_submit_req(w, body, message)
     elif isinstance(message, DeliveryReportReq):
@@ -359,7 +480,15 @@ def _envelope_bytes(message: MM7Message) -> bytes:
         w.status(w.op(body, _GENERIC_RSP[type(message)], message.version), message.status)
     else:
         raise TypeError(f"not an MM7 message: {type(message).__name__}")
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(
+    if fast:
+        written = _fast_envelope(ns, message.transaction_id, body)
+        if written is not None:
+            return written
+        root, lxml_body = _lxml_envelope(ns, message.transaction_id)
+    assert root is not None
+    for child in body.children:
+        _to_lxml(child, lxml_body, ns)
+    return _XML_DECLARATION + etree.tostring(
         root, encoding="UTF-8", xml_declaration=False, pretty_print=True
     )
 

@@ -3,6 +3,8 @@ the operation, the Fault, and the Envelope that holds them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from lxml import etree
 
 from .operations import (
@@ -46,7 +48,26 @@ from .types import (
     VASPErrorRsp,
     is_rel6,
 )
-from .xml import Reader, child_elements, no_text, one, read_sequence, text_of
+from .xml import Reader, child_elements, no_text, one, read_sequence, split_tag, text_of
+
+#: The reader of each request and specific response, by wire name; the operations
+#: with content read the MIME parts, the others ignore them. (The generic responses and
+#: the error responses are read by read_generic_rsp below.)
+_READERS: dict[
+    str, Callable[[Reader, etree._Element, str, str, dict[str, ContentPart]], MM7Message]
+] = {
+    "SubmitReq": read_submit_req,
+    "SubmitRsp": lambda r, el, tid, ns, _parts: read_submit_rsp(r, el, tid, ns),
+    "DeliverReq": read_deliver_req,
+    "DeliverRsp": lambda r, el, tid, ns, _parts: read_deliver_rsp(r, el, tid, ns),
+    "CancelReq": lambda r, el, tid, ns, _parts: read_cancel_req(r, el, tid, ns),
+    "ReplaceReq": read_replace_req,
+    "ReadReplyReq": lambda r, el, tid, ns, _parts: read_read_reply_req(r, el, tid, ns),
+    "DeliveryReportReq": lambda r, el, tid, ns, _parts: read_delivery_report_req(r, el, tid, ns),
+    "extendedCancelReq": lambda r, el, tid, ns, _parts: read_extended_cancel_req(r, el, tid, ns),
+    "extendedReplaceReq": read_extended_replace_req,
+    "extendedReplaceRsp": lambda r, el, tid, ns, _parts: read_extended_replace_rsp(r, el, tid, ns),
+}
 
 _GENERIC = {
     "CancelRsp": CancelRsp,
@@ -88,7 +109,7 @@ def _find_transaction_id(r: Reader, header: etree._Element | None) -> etree._Ele
     no_text(header, "Header", STATUS_FORMAT)
     found = None
     for child in child_elements(header):
-        local = etree.QName(child).localname
+        local = split_tag(child.tag)[1]
         if local == "TransactionID":
             if found is not None:
                 raise MM7Error("TransactionID", "duplicate")
@@ -103,7 +124,7 @@ def _transaction_id(r: Reader, el: etree._Element | None, expected_ns: str) -> s
     if el is None:
         r.deviate("transaction-id-missing", name, "missing")
         return ""
-    ns = etree.QName(el).namespace
+    ns = split_tag(el.tag)[0]
     if ns is None:
         r.deviate("transaction-id-no-namespace", name, f"in no namespace, expected {expected_ns}")
     elif ns != expected_ns:
@@ -183,24 +204,24 @@ def _read_fault(r: Reader, fault: etree._Element, tid_el: etree._Element | None)
 
 
 def read_envelope(r: Reader, root: etree._Element, parts: dict[str, ContentPart]) -> MM7Message:
-    qn = etree.QName(root)
-    if qn.namespace != SOAP_ENV_NS or qn.localname != "Envelope":
+    root_ns, root_local = split_tag(root.tag)
+    if root_ns != SOAP_ENV_NS or root_local != "Envelope":
         raise MM7Error(
             "Envelope",
-            f"root is {{{qn.namespace}}}{qn.localname}, not a SOAP 1.1 Envelope",
+            f"root is {{{root_ns}}}{root_local}, not a SOAP 1.1 Envelope",
             STATUS_FORMAT,
         )
     no_text(root, "Envelope", STATUS_FORMAT)
     header = body = None
     for child in child_elements(root):
-        cq = etree.QName(child)
+        c_ns, c_local = split_tag(child.tag)
         first = header is None and body is None
-        if cq.namespace == SOAP_ENV_NS and cq.localname == "Header" and first:
+        if c_ns == SOAP_ENV_NS and c_local == "Header" and first:
             header = child
-        elif cq.namespace == SOAP_ENV_NS and cq.localname == "Body" and body is None:
+        elif c_ns == SOAP_ENV_NS and c_local == "Body" and body is None:
             body = child
         else:
-            raise MM7Error("Envelope", f"unexpected {cq.localname} in Envelope", STATUS_FORMAT)
+            raise MM7Error("Envelope", f"unexpected {c_local} in Envelope", STATUS_FORMAT)
     if body is None:
         raise MM7Error("Body", "missing", STATUS_FORMAT)
     no_text(body, "Body", STATUS_FORMAT)
@@ -209,15 +230,14 @@ def read_envelope(r: Reader, root: etree._Element, parts: dict[str, ContentPart]
         raise MM7Error("Body", f"{len(entries)} body entries, expected one", STATUS_FORMAT)
     op_el = entries[0]
     tid_el = _find_transaction_id(r, header)
-    oq = etree.QName(op_el)
-    if oq.namespace == SOAP_ENV_NS:
-        if oq.localname == "Fault":
+    op_ns, op = split_tag(op_el.tag)
+    if op_ns == SOAP_ENV_NS:
+        if op == "Fault":
             return _read_fault(r, op_el, tid_el)
-        raise MM7Error(oq.localname, "unsupported operation", STATUS_OPERATION)
-    tid_ns = None if tid_el is None else etree.QName(tid_el).namespace
+        raise MM7Error(op, "unsupported operation", STATUS_OPERATION)
+    tid_ns = None if tid_el is None else split_tag(tid_el.tag)[0]
     fallback = tid_ns if tid_ns in MM7_NAMESPACES else r.config.namespace
-    ns = _op_namespace(r, oq.localname, oq.namespace, fallback)
-    op = oq.localname
+    ns = _op_namespace(r, op, op_ns, fallback)
     if op not in ALL_OPERATIONS:
         raise MM7Error(op, "unsupported operation", STATUS_OPERATION)
     if ns in MM7_NAMESPACES and op not in operations_in(ns):
@@ -230,28 +250,9 @@ def read_envelope(r: Reader, root: etree._Element, parts: dict[str, ContentPart]
             STATUS_OPERATION,
         )
     tid = _transaction_id(r, tid_el, ns)
-    if op == "SubmitReq":
-        return read_submit_req(r, op_el, tid, ns, parts)
-    if op == "SubmitRsp":
-        return read_submit_rsp(r, op_el, tid, ns)
-    if op == "DeliverReq":
-        return read_deliver_req(r, op_el, tid, ns, parts)
-    if op == "DeliverRsp":
-        return read_deliver_rsp(r, op_el, tid, ns)
-    if op == "CancelReq":
-        return read_cancel_req(r, op_el, tid, ns)
-    if op == "ReplaceReq":
-        return read_replace_req(r, op_el, tid, ns, parts)
-    if op == "ReadReplyReq":
-        return read_read_reply_req(r, op_el, tid, ns)
-    if op == "DeliveryReportReq":
-        return read_delivery_report_req(r, op_el, tid, ns)
-    if op == "extendedCancelReq":
-        return read_extended_cancel_req(r, op_el, tid, ns)
-    if op == "extendedReplaceReq":
-        return read_extended_replace_req(r, op_el, tid, ns, parts)
-    if op == "extendedReplaceRsp":
-        return read_extended_replace_rsp(r, op_el, tid, ns)
+    reader = _READERS.get(op)
+    if reader is not None:
+        return reader(r, op_el, tid, ns, parts)
     if op in _GENERIC:
         return read_generic_rsp(r, op_el, tid, ns, _GENERIC[op])
     r.deviate("error-outside-fault", op, f"{op} straight in the Body, not inside a SOAP Fault")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import threading
 from collections.abc import Callable, Sequence
 
 from lxml import etree
@@ -15,6 +16,25 @@ from .types import MM7_NAMESPACES, SOAP_ENV_NS, Deviation, MM7Error
 _XML_DECL_ENCODING = re.compile(
     rb"\A(?:\xef\xbb\xbf)?<\?xml\s[^>]*?\bencoding\s*=\s*([\"'])([A-Za-z][A-Za-z0-9._:-]*)\1"
 )
+
+
+#: Clark tag -> (namespace or None, local name). Tags repeat across messages (a few dozen
+#: names in eleven namespaces), so each is split once; bounded, so a peer sending endless
+#: new names costs at most this many entries.
+_TAGS: dict[str, tuple[str | None, str]] = {}
+_MAX_TAGS = 4096
+
+
+def split_tag(tag: str) -> tuple[str | None, str]:
+    """(namespace, local name) of an element's ``tag``, as ``etree.QName`` gives them."""
+    found = _TAGS.get(tag)
+    if found is not None:
+        return found
+    qn = etree.QName(tag)
+    found = (qn.namespace, qn.localname)
+    if len(_TAGS) < _MAX_TAGS:
+        _TAGS[tag] = found
+    return found
 
 
 class Reader:
@@ -53,18 +73,18 @@ class Reader:
 
     def mm7_name(self, el: etree._Element) -> str | None:
         """Local name of an MM7 child element, or None for a foreign element."""
-        qn = etree.QName(el)
-        if qn.namespace == self.ns:
-            return qn.localname
-        if qn.namespace is None:
+        namespace, localname = split_tag(el.tag)
+        if namespace == self.ns:
+            return localname
+        if namespace is None:
             # Peers that do this do it for every child: record it once per message.
             self.deviate(
                 "children-no-namespace",
-                qn.localname,
-                f"{qn.localname} (and siblings) in no namespace, expected {self.ns}",
+                localname,
+                f"{localname} (and siblings) in no namespace, expected {self.ns}",
                 once=True,
             )
-            return qn.localname
+            return localname
         return None
 
     def fault_name(self, el: etree._Element) -> str | None:
@@ -137,6 +157,29 @@ def _leading_space(r: Reader, data: bytes) -> bytes:
     return bom + rest
 
 
+_parsers = threading.local()
+
+
+def _parser(encoding: str | None) -> etree.XMLParser:
+    """The safe parser for ``encoding`` (None: as the document declares), made once per
+    thread: making one costs more than parsing a small envelope, and an lxml parser must
+    not be shared between threads. A parser keeps no state between documents."""
+    cache: dict[str | None, etree.XMLParser] | None = getattr(_parsers, "by_encoding", None)
+    if cache is None:
+        cache = _parsers.by_encoding = {}
+    parser = cache.get(encoding)
+    if parser is None:
+        parser = cache[encoding] = etree.XMLParser(
+            resolve_entities=False,
+            no_network=True,
+            huge_tree=False,
+            remove_blank_text=False,
+            load_dtd=False,
+            encoding=encoding,
+        )
+    return parser
+
+
 def parse_xml(r: Reader, data: bytes) -> etree._Element:
     data = _leading_space(r, data)
     # Refuse DTDs before libxml2 sees them, so no entity can be declared,
@@ -144,14 +187,7 @@ def parse_xml(r: Reader, data: bytes) -> etree._Element:
     # catches DTDs the byte scan misses (e.g. UTF-16 documents).
     if b"<!DOCTYPE" in data:
         raise MM7Error("Envelope", "DTD not allowed", STATUS_FORMAT)
-    parser = etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        huge_tree=False,
-        remove_blank_text=False,
-        load_dtd=False,
-        encoding=_charset_override(r, data),
-    )
+    parser = _parser(_charset_override(r, data))
     try:
         root = etree.fromstring(data, parser)
     except (etree.XMLSyntaxError, ValueError) as exc:
@@ -166,15 +202,19 @@ def parse_xml(r: Reader, data: bytes) -> etree._Element:
 
 
 def child_elements(el: etree._Element) -> list[etree._Element]:
-    # Comments and processing instructions have a non-str tag.
-    return [child for child in el if isinstance(child.tag, str)]
+    # Elements only: no comments, processing instructions or entities (lxml filters in C).
+    return list(el.iterchildren(etree.Element))
 
 
 def no_text(el: etree._Element, name: str, status: int = STATUS_SCHEMA) -> None:
     """Complex elements carry only whitespace between their children."""
-    pieces = [el.text or "", *(child.tail or "" for child in el)]
-    if any(piece.strip(XML_SPACE) for piece in pieces):
+    text = el.text
+    if text and text.strip(XML_SPACE):
         raise MM7Error(name, "unexpected text content", status)
+    for child in el:
+        tail = child.tail
+        if tail and tail.strip(XML_SPACE):
+            raise MM7Error(name, "unexpected text content", status)
 
 
 def text_of(el: etree._Element, name: str) -> str:
@@ -188,6 +228,20 @@ def text_of(el: etree._Element, name: str) -> str:
 
 
 Seq = dict[str, list[etree._Element]]
+
+#: id(slots) -> (slots, name -> position): the rules' sequences are module constants, read
+#: on every message; the tuple is kept beside its index so an id is never reused for another.
+_INDEXES: dict[int, tuple[Sequence[Slot], dict[str, int]]] = {}
+
+
+def _index_of(slots: Sequence[Slot]) -> dict[str, int]:
+    cached = _INDEXES.get(id(slots))
+    if cached is not None and cached[0] is slots:
+        return cached[1]
+    index = {slot.name: i for i, slot in enumerate(slots)}
+    if len(_INDEXES) < 256:
+        _INDEXES[id(slots)] = (slots, index)
+    return index
 
 
 def read_sequence(
@@ -210,7 +264,7 @@ def read_sequence(
     """
     name_of = name_of or r.mm7_name
     no_text(parent, where)
-    index = {slot.name: i for i, slot in enumerate(slots)}
+    index = _index_of(slots)
     children = [(child, name_of(child)) for child in child_elements(parent)]
     present = {name for _, name in children}
     seen: Seq = {}
