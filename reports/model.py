@@ -136,6 +136,9 @@ class RunResult:
     #: MM7 the SUT sent after the last scenario ended (late retries): judged, counted
     #: for the SUT, against no scenario.
     wire_after_run: list[WireMessage] = field(default_factory=list)
+    #: Processes the scenarios ran in: 1 serially, N with ``mmsconf run -n N`` (the report
+    #: is one either way; the verdicts are the same).
+    workers: int = 1
 
     def counts(self) -> dict[str, int]:
         counts = dict.fromkeys(VERDICTS, 0)

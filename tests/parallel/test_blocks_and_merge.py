@@ -89,6 +89,7 @@ def test_merge_orders_by_collection_and_spans_the_workers(tmp_path: Path) -> Non
     run, late = parallel.merge(parallel.read_worker_results(paths), ["t::a", "t::b", "t::c"])
     assert [s.nodeid for s in run.scenarios] == ["t::a", "t::b", "t::c"]
     assert (run.started, run.finished, run.seed, late) == (9.0, 25.0, 7, ["t::a"])
+    assert run.workers == 2
     # The workers' files are gone once read.
     assert not (tmp_path / parallel.WORKER_DIR).exists()
 

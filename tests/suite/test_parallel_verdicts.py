@@ -45,13 +45,14 @@ def _run(report: Path, profile: str | None, area: str | None, workers: int | Non
     proc = subprocess.run([*cmd, "--", "-q"], capture_output=True, text=True, timeout=600)
     out = proc.stdout + proc.stderr
     assert (report / "junit.xml").is_file(), out[-3000:]
+    root = ET.parse(report / "junit.xml").getroot()
     cases = [
         (
             case.get("classname", ""),
             case.get("name", ""),
             next((c.tag for c in case if c.tag in ("failure", "error", "skipped")), "passed"),
         )
-        for case in ET.parse(report / "junit.xml").getroot().iter("testcase")
+        for case in root.iter("testcase")
     ]
     cucumber = [
         (feature["uri"], element["name"])
@@ -69,6 +70,9 @@ def _run(report: Path, profile: str | None, area: str | None, workers: int | Non
         "pcaps": sorted(p.name for p in (report / "pcap").glob("*.pcap")),
         "seed_line": re.search(r"^verdicts: .*$", proc.stdout, re.MULTILINE),
         "leftovers": sorted(p.name for p in report.rglob("*") if ".workers" in p.parts),
+        "workers": next(
+            (p.get("value") for p in root.iter("property") if p.get("name") == "workers"), None
+        ),
     }
 
 
@@ -92,6 +96,7 @@ def _compare(tmp_path: Path, profile: str | None, area: str | None) -> None:
     assert two["seed_line"] and f"seed {SEED}" in two["seed_line"].group(0), two["out"][-2000:]
     assert two["pcaps"] == serial["pcaps"]
     assert two["leftovers"] == []
+    assert (serial["workers"], two["workers"]) == ("1", "2")
 
 
 def test_reference_in_parallel_gives_the_serial_verdicts(tmp_path: Path) -> None:
