@@ -92,9 +92,12 @@ def _compare(tmp_path: Path, profile: str | None, area: str | None) -> None:
         two["out"][-3000:],
     )
     assert two["code"] == serial["code"], two["out"][-3000:]
-    # One seed for the run, printed; the pcaps named as the serial run names them.
+    # One seed for the run, printed.
     assert two["seed_line"] and f"seed {SEED}" in two["seed_line"].group(0), two["out"][-2000:]
-    assert two["pcaps"] == serial["pcaps"]
+    # The pcaps named by the scenarios' ids, so two workers' never clash. (Which scenarios
+    # have one may differ: a scenario's trace holds what arrived since the previous one in
+    # its process ended, e.g. pool keepalives, and that depends on which ran before it.)
+    assert {p.removesuffix(".pcap") for p in two["pcaps"]} <= set(two["sections"])
     assert two["leftovers"] == []
     assert (serial["workers"], two["workers"]) == ("1", "2")
 
