@@ -108,6 +108,7 @@ def _header(run: RunResult) -> str:
         ("Profile", run.profile_name),
         ("Profile file", run.profile_path or "(embedded default)"),
         ("Seed", str(run.seed)),
+        ("Workers", f"{run.workers} (pytest-xdist)" if run.workers > 1 else "1"),
         ("Started", started.replace("+00:00", "Z")),
         ("Wall time", f"{wall:.1f} s"),
         ("Tool version", run.tool_version or "(unknown)"),

@@ -53,6 +53,7 @@ def to_junit(run: RunResult) -> bytes:
         ("profile", run.profile_name),
         ("profile_path", run.profile_path or ""),
         ("seed", str(run.seed)),
+        ("workers", str(run.workers)),
         ("tool_version", run.tool_version),
     ):
         ET.SubElement(props, "property", {"name": name, "value": _clean(value)})

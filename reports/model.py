@@ -187,6 +187,9 @@ class RunResult:
     wire_after_run: list[WireMessage] = field(default_factory=list)
     #: A load run's section (``mmsconf load``); None for a conformance run.
     load: LoadResult | None = None
+    #: Processes the scenarios ran in: 1 serially, N with ``mmsconf run -n N`` (the report
+    #: is one either way; the verdicts are the same).
+    workers: int = 1
 
     def counts(self) -> dict[str, int]:
         counts = dict.fromkeys(VERDICTS, 0)
