@@ -10,6 +10,7 @@ from dataclasses import fields, replace
 from lxml import etree
 
 from .. import mime
+from . import types as _types
 from .multipart import nested_content_ids
 from .rules import (
     ADDRESS_KINDS,
@@ -29,23 +30,16 @@ from .types import (
     STATUS_TEXT,
     Address,
     CancelReq,
-    CancelRsp,
     ContentPart,
     DeliverReq,
-    DeliverRsp,
     DeliveryReportReq,
-    DeliveryReportRsp,
     Encoded,
     ExtendedCancelReq,
-    ExtendedCancelRsp,
     ExtendedReplaceReq,
-    ExtendedReplaceRsp,
     MM7Error,
     MM7Message,
     ReadReplyReq,
-    ReadReplyRsp,
     ReplaceReq,
-    ReplaceRsp,
     RSErrorRsp,
     SoapFault,
     Status,
@@ -292,35 +286,31 @@ def _write_op(
             _content(w, el, m)  # type: ignore[arg-type]
 
 
-#: Wire names of the operations whose name is not the class name.
-_WIRE_NAME: dict[type, str] = {
-    ExtendedCancelReq: "extendedCancelReq",
-    ExtendedCancelRsp: "extendedCancelRsp",
-    ExtendedReplaceReq: "extendedReplaceReq",
-    ExtendedReplaceRsp: "extendedReplaceRsp",
-}
+#: The operations written by hand (the hot path) or inside a Fault (the error responses).
+_BY_HAND = ("SubmitReq", "SubmitRsp", "DeliveryReportReq", "RSErrorRsp", "VASPErrorRsp")
 
 
-#: The responses that are MM7Version + Status (+ Extension).
-_GENERIC_RSPS = (CancelRsp, ReplaceRsp, DeliveryReportRsp, ReadReplyRsp, ExtendedCancelRsp)
+def _type_of(wire: str) -> type:
+    """The message type of an operation (the extended ones' class names start upper case)."""
+    cls: type = getattr(_types, wire[0].upper() + wire[1:])
+    return cls
 
-#: The operations written from their row (``_steps``), by message type: all but the
-#: hand-written SubmitReq, SubmitRsp, DeliveryReportReq and the Fault.
+
+#: The other operations, written from their row (``_steps``) by message type: one per
+#: wire name in rules.OPERATION_SEQUENCES.
 _TABLE: dict[type, tuple[str, tuple[str, ...], tuple[_Step, ...]]] = {
-    cls: (wire, *_steps(cls, wire))
-    for cls in (
-        *_GENERIC_RSPS,
-        DeliverReq,
-        DeliverRsp,
-        CancelReq,
-        ReplaceReq,
-        ReadReplyReq,
-        ExtendedCancelReq,
-        ExtendedReplaceReq,
-        ExtendedReplaceRsp,
-    )
-    for wire in (_WIRE_NAME.get(cls, cls.__name__),)
+    _type_of(wire): (wire, *_steps(_type_of(wire), wire))
+    for wire in OPERATION_SEQUENCES
+    if wire not in _BY_HAND
 }
+
+#: Wire names of the operations whose name is not the class name.
+_WIRE_NAME: dict[type, str] = {cls: row[0] for cls, row in _TABLE.items() if cls.__name__ != row[0]}
+
+#: The responses that are MM7Version + Status (+ Extension): their row writes only Status.
+_GENERIC_RSPS = frozenset(
+    cls for cls, row in _TABLE.items() if [s[0] for s in row[2]] == ["Status"]
+)
 
 
 def _subclass_row(message: MM7Message) -> tuple[str, tuple[str, ...], tuple[_Step, ...]] | None:

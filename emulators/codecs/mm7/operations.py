@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
@@ -45,7 +45,6 @@ from .types import (
     ExtendedReplaceReq,
     ExtendedReplaceRsp,
     MM7Error,
-    MM7Message,
     ReadReplyReq,
     ReadReplyRsp,
     ReplaceReq,
@@ -67,6 +66,9 @@ from .values import (
     read_version,
 )
 from .xml import Reader, Seq, child_elements, no_text, one, opt_text, read_sequence, text_of
+
+if TYPE_CHECKING:
+    from .types import MM7Message
 
 
 def read_submit_req(
