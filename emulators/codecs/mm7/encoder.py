@@ -23,6 +23,7 @@ from .rules import (
     STATUS_OPERATION,
     cid_of,
     operations_in,
+    release_of,
 )
 from .types import (
     MM7_NAMESPACES,
@@ -446,7 +447,7 @@ def _envelope_bytes(message: MM7Message) -> bytes:
     w = _Writer(ns)
     wire = _WIRE_NAME.get(type(message), type(message).__name__)
     if ns in MM7_NAMESPACES and wire.endswith(("Req", "Rsp")) and wire not in operations_in(ns):
-        raise MM7Error(wire, f"not in {ns.rsplit('/', 1)[1]}", STATUS_OPERATION)
+        raise MM7Error(wire, f"not in {release_of(ns)}", STATUS_OPERATION)
     if isinstance(message, SoapFault):
         _write_fault(lxml_body, message)
     elif isinstance(message, SubmitReq):

@@ -25,6 +25,7 @@ from .rules import (
     STATUS_VERSION,
     XML_SPACE,
     operations_in,
+    release_of,
 )
 from .types import (
     MM7_NAMESPACES,
@@ -228,11 +229,11 @@ def read_envelope(r: Reader, root: etree._Element, parts: dict[str, ContentPart]
         raise MM7Error(op, "unsupported operation", STATUS_OPERATION)
     if ns in MM7_NAMESPACES and op not in operations_in(ns):
         # Judged by its own release: an operation a later release added.
-        first = EXTENDED_NAMESPACES[0].rsplit("/", 1)[1]
+        first = release_of(EXTENDED_NAMESPACES[0])
         r.deviate(
             "operation-not-in-release",
             op,
-            f"{op} is not in {ns.rsplit('/', 1)[1]} (first in {first})",
+            f"{op} is not in {release_of(ns)} (first in {first})",
             STATUS_OPERATION,
         )
     tid = _transaction_id(r, tid_el, ns)
