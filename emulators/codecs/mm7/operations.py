@@ -273,7 +273,9 @@ def _opt_date(r: Reader, seq: Seq, name: str) -> str | None:
 
 
 def _none(_r: Reader, _seq: Seq, name: str, _parts: dict[str, ContentPart]) -> Any:
-    raise AssertionError(f"{name}: no reader for it so (optional or mandatory)")
+    """In _READ where no sequence has the element so (optional or mandatory); _row refuses
+    a row that would use it, at import."""
+    raise AssertionError(f"{name}: no reader for it so")
 
 
 #: Reads one element of an operation: (reader, seq, element name, MIME parts) -> its value.
@@ -443,7 +445,10 @@ def _row(op: str) -> tuple[type[MM7Message], dict[str, tuple[str, str]] | None, 
         if name in _MULTI:
             steps.append((name, _MULTI[name], "*" if kept else None))
         else:
-            steps.append((name, _READ.get(name, _TEXT)[name in required], kept))
+            read = _READ.get(name, _TEXT)[name in required]
+            if read is _none:
+                raise AssertionError(f"{op}: no reader for {name} (mandatory: {name in required})")
+            steps.append((name, read, kept))
     return cls, aliases, tuple(steps)
 
 
