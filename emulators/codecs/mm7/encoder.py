@@ -5,21 +5,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import fields, replace
 
 from lxml import etree
 
 from .. import mime
+from . import types as _types
 from .multipart import nested_content_ids
 from .rules import (
     ADDRESS_KINDS,
     ENVELOPE_CONTENT_ID,
+    FIELD_OF,
     MUST_UNDERSTAND,
+    OPERATION_SEQUENCES,
     REL6_FIELDS,
     STATUS_FORMAT,
     STATUS_OPERATION,
     cid_of,
     operations_in,
+    release_of,
 )
 from .types import (
     MM7_NAMESPACES,
@@ -27,23 +31,16 @@ from .types import (
     STATUS_TEXT,
     Address,
     CancelReq,
-    CancelRsp,
     ContentPart,
     DeliverReq,
-    DeliverRsp,
     DeliveryReportReq,
-    DeliveryReportRsp,
     Encoded,
     ExtendedCancelReq,
-    ExtendedCancelRsp,
     ExtendedReplaceReq,
-    ExtendedReplaceRsp,
     MM7Error,
     MM7Message,
     ReadReplyReq,
-    ReadReplyRsp,
     ReplaceReq,
-    ReplaceRsp,
     RSErrorRsp,
     SoapFault,
     Status,
@@ -183,16 +180,11 @@ _NS_PLACEHOLDER = "\x00ns\x00"
 WithApplic = SubmitReq | DeliveryReportReq | DeliverReq | CancelReq | ReplaceReq | ReadReplyReq
 WithContent = SubmitReq | DeliverReq | ReplaceReq | ExtendedReplaceReq
 
-# Rel-6-only elements the model carries beyond ApplicID / ReplyApplicID / AuxApplicInfo.
-_REL6_MORE: dict[type, tuple[tuple[str, str], ...]] = {
-    DeliverReq: (("VASPID", "vasp_id"), ("VASID", "vas_id")),
-}
 
-
-def _check_rel5(message: WithApplic) -> None:
+def _check_rel5(message: SubmitReq | DeliveryReportReq) -> None:
     if is_rel6(message.namespace):
         return
-    for element, attr in (*_REL6_MORE.get(type(message), ()), *REL6_FIELDS):
+    for element, attr in REL6_FIELDS:
         if getattr(message, attr) is not None:
             raise MM7Error(element, "not in REL-5")
 
@@ -231,94 +223,104 @@ def _content(w: _Writer, el: _Node, m: WithContent) -> None:
             raise MM7Error("Content@href", "not XML-compatible", STATUS_FORMAT) from None
 
 
-def _write_deliver_req(w: _Writer, body: _Node, m: DeliverReq) -> None:
-    _check_rel5(m)
-    el = w.op(body, "DeliverReq", m.version)
-    w.opt(el, "MMSRelayServerID", m.relay_server_id)
-    w.opt(el, "VASPID", m.vasp_id)
-    w.opt(el, "VASID", m.vas_id)
-    w.opt(el, "LinkedID", m.linked_id)
-    w.address(el, "Sender", m.sender)
-    _recipients(w, el, m, required=False)
-    w.opt(el, "TimeStamp", m.timestamp)
-    w.opt(el, "ReplyChargingID", m.reply_charging_id)
-    w.opt(el, "Priority", m.priority)
-    w.opt(el, "Subject", m.subject)
-    _applic(w, el, m)
-    _content(w, el, m)
+#: How a writer step writes its element.
+_TEXT, _REQUIRED, _ADDRESS, _SENDER_ID, _RECIPIENTS, _STATUS, _CONTENT = range(7)
+_KIND_OF = {
+    "Sender": _ADDRESS,
+    "Recipient": _ADDRESS,
+    "SenderIdentification": _SENDER_ID,
+    "Recipients": _RECIPIENTS,
+    "Status": _STATUS,
+    "Content": _CONTENT,
+}
+
+#: A writer step: the element, the field that carries it, how it is written, and
+#: whether the slot is mandatory (Recipients).
+_Step = tuple[str, str, int, bool]
 
 
-def _write_cancel_req(w: _Writer, body: _Node, m: CancelReq) -> None:
-    _check_rel5(m)
-    el = w.op(body, "CancelReq", m.version)
-    _sender_identification(w, el, m)
-    w.add(el, "MessageID", m.message_id)
-    _applic(w, el, m)
+def _steps(cls: type, wire: str) -> tuple[tuple[str, ...], tuple[_Step, ...]]:
+    """Table row of an operation, from its sequence in the rules: the Rel-6 elements the
+    model carries (refused in a REL-5 namespace, in sequence order), and a step for each
+    element it carries, in sequence order (MM7Version is written by ``_Writer.op``)."""
+    carried = {f.name for f in fields(cls)}
+    rel6: list[str] = []
+    steps: list[_Step] = []
+    for slot in OPERATION_SEQUENCES[wire]:
+        attr = FIELD_OF.get(slot.name)
+        if attr is None or attr not in carried:
+            continue
+        if slot.rel6:
+            rel6.append(slot.name)
+        kind = _KIND_OF.get(slot.name, _REQUIRED if slot.required else _TEXT)
+        steps.append((slot.name, attr, kind, slot.required))
+    return tuple(rel6), tuple(steps)
 
 
-def _write_replace_req(w: _Writer, body: _Node, m: ReplaceReq) -> None:
-    _check_rel5(m)
-    el = w.op(body, "ReplaceReq", m.version)
-    _sender_identification(w, el, m)
-    w.add(el, "MessageID", m.message_id)
-    w.opt(el, "ServiceCode", m.service_code)
-    w.opt(el, "TimeStamp", m.timestamp)
-    w.opt(el, "ReadReply", m.read_reply)
-    w.opt(el, "EarliestDeliveryTime", m.earliest_delivery_time)
-    w.opt(el, "DistributionIndicator", m.distribution_indicator)
-    _applic(w, el, m)
-    _content(w, el, m)
+def _write_op(
+    w: _Writer,
+    body: _Node,
+    m: MM7Message,
+    wire: str,
+    rel6: tuple[str, ...],
+    steps: tuple[_Step, ...],
+) -> None:
+    if rel6 and not is_rel6(m.namespace):
+        for element in rel6:
+            if getattr(m, FIELD_OF[element]) is not None:
+                raise MM7Error(element, "not in REL-5")
+    el = w.op(body, wire, m.version)
+    for name, attr, kind, required in steps:
+        if kind == _TEXT:
+            w.opt(el, name, getattr(m, attr))
+        elif kind == _REQUIRED:
+            w.add(el, name, getattr(m, attr))
+        elif kind == _ADDRESS:
+            w.address(el, name, getattr(m, attr))
+        elif kind == _SENDER_ID:
+            _sender_identification(w, el, m)  # type: ignore[arg-type]
+        elif kind == _RECIPIENTS:
+            _recipients(w, el, m, required=required)  # type: ignore[arg-type]
+        elif kind == _STATUS:
+            w.status(el, m.status)  # type: ignore[union-attr]
+        else:
+            _content(w, el, m)  # type: ignore[arg-type]
 
 
-def _write_read_reply_req(w: _Writer, body: _Node, m: ReadReplyReq) -> None:
-    _check_rel5(m)
-    el = w.op(body, "ReadReplyReq", m.version)
-    w.opt(el, "MMSRelayServerID", m.relay_server_id)
-    w.add(el, "MessageID", m.message_id)
-    w.address(el, "Recipient", m.recipient)
-    w.address(el, "Sender", m.sender)
-    w.add(el, "TimeStamp", m.timestamp)
-    w.add(el, "MMStatus", m.mm_status)
-    w.opt(el, "StatusText", m.status_text)
-    _applic(w, el, m)
+#: The operations written by hand (the hot path) or inside a Fault (the error responses).
+_BY_HAND = ("SubmitReq", "SubmitRsp", "DeliveryReportReq", "RSErrorRsp", "VASPErrorRsp")
 
 
-def _write_extended_cancel_req(w: _Writer, body: _Node, m: ExtendedCancelReq) -> None:
-    el = w.op(body, "extendedCancelReq", m.version)
-    _sender_identification(w, el, m)
-    w.add(el, "CancelID", m.cancel_id)
+def _type_of(wire: str) -> type:
+    """The message type of an operation (the extended ones' class names start upper case)."""
+    cls: type = getattr(_types, wire[0].upper() + wire[1:])
+    return cls
 
 
-def _write_extended_replace_req(w: _Writer, body: _Node, m: ExtendedReplaceReq) -> None:
-    el = w.op(body, "extendedReplaceReq", m.version)
-    w.opt(el, "VASPID", m.vasp_id)
-    w.opt(el, "VASID", m.vas_id)
-    w.opt(el, "ServiceCode", m.service_code)
-    w.opt(el, "ReplaceID", m.replace_id)
-    w.opt(el, "TimeStamp", m.timestamp)
-    w.opt(el, "EarliestDeliveryTime", m.earliest_delivery_time)
-    w.opt(el, "ExpiryDate", m.expiry_date)
-    w.opt(el, "ReadReply", m.read_reply)
-    w.opt(el, "DeliveryReport", m.delivery_report)
-    _content(w, el, m)
-
-
-#: The responses that are MM7Version + Status (+ Extension), by wire name.
-_GENERIC_RSP: dict[type, str] = {
-    CancelRsp: "CancelRsp",
-    ReplaceRsp: "ReplaceRsp",
-    DeliveryReportRsp: "DeliveryReportRsp",
-    ReadReplyRsp: "ReadReplyRsp",
-    ExtendedCancelRsp: "extendedCancelRsp",
+#: The other operations, written from their row (``_steps``) by message type: one per
+#: wire name in rules.OPERATION_SEQUENCES.
+_TABLE: dict[type, tuple[str, tuple[str, ...], tuple[_Step, ...]]] = {
+    _type_of(wire): (wire, *_steps(_type_of(wire), wire))
+    for wire in OPERATION_SEQUENCES
+    if wire not in _BY_HAND
 }
 
 #: Wire names of the operations whose name is not the class name.
-_WIRE_NAME: dict[type, str] = {
-    ExtendedCancelReq: "extendedCancelReq",
-    ExtendedCancelRsp: "extendedCancelRsp",
-    ExtendedReplaceReq: "extendedReplaceReq",
-    ExtendedReplaceRsp: "extendedReplaceRsp",
-}
+_WIRE_NAME: dict[type, str] = {cls: row[0] for cls, row in _TABLE.items() if cls.__name__ != row[0]}
+
+#: The responses that are MM7Version + Status (+ Extension): their row writes only Status.
+_GENERIC_RSPS = frozenset(
+    cls for cls, row in _TABLE.items() if [s[0] for s in row[2]] == ["Status"]
+)
+
+
+def _subclass_row(message: MM7Message) -> tuple[str, tuple[str, ...], tuple[_Step, ...]] | None:
+    """The row of a subclass of a request, DeliverRsp or extendedReplaceRsp (written as
+    their base); a generic response is written only as itself."""
+    for cls in type(message).__mro__[1:]:
+        if cls in _TABLE and cls not in _GENERIC_RSPS:
+            return _TABLE[cls]
+    return None
 
 
 def _write_submit_req(w: _Writer, body: _Node, m: SubmitReq) -> None:
@@ -445,7 +447,7 @@ def _envelope_bytes(message: MM7Message) -> bytes:
     w = _Writer(ns)
     wire = _WIRE_NAME.get(type(message), type(message).__name__)
     if ns in MM7_NAMESPACES and wire.endswith(("Req", "Rsp")) and wire not in operations_in(ns):
-        raise MM7Error(wire, f"not in {ns.rsplit('/', 1)[1]}", STATUS_OPERATION)
+        raise MM7Error(wire, f"not in {release_of(ns)}", STATUS_OPERATION)
     if isinstance(message, SoapFault):
         _write_fault(lxml_body, message)
     elif isinstance(message, SubmitReq):
@@ -456,30 +458,11 @@ def _envelope_bytes(message: MM7Message) -> bytes:
         el = w.op(body, "SubmitRsp", message.version)
         w.status(el, message.status)
         w.opt(el, "MessageID", message.message_id)
-    elif isinstance(message, DeliverReq):
-        _write_deliver_req(w, body, message)
-    elif isinstance(message, CancelReq):
-        _write_cancel_req(w, body, message)
-    elif isinstance(message, ReplaceReq):
-        _write_replace_req(w, body, message)
-    elif isinstance(message, ReadReplyReq):
-        _write_read_reply_req(w, body, message)
-    elif isinstance(message, ExtendedCancelReq):
-        _write_extended_cancel_req(w, body, message)
-    elif isinstance(message, ExtendedReplaceReq):
-        _write_extended_replace_req(w, body, message)
-    elif isinstance(message, DeliverRsp):
-        el = w.op(body, "DeliverRsp", message.version)
-        w.status(el, message.status)
-        w.opt(el, "ServiceCode", message.service_code)
-    elif isinstance(message, ExtendedReplaceRsp):
-        el = w.op(body, "extendedReplaceRsp", message.version)
-        w.add(el, "MessageID", message.message_id)
-        w.status(el, message.status)
-    elif type(message) in _GENERIC_RSP:
-        w.status(w.op(body, _GENERIC_RSP[type(message)], message.version), message.status)
     else:
-        raise TypeError(f"not an MM7 message: {type(message).__name__}")
+        row = _TABLE.get(type(message)) or _subclass_row(message)
+        if row is None:
+            raise TypeError(f"not an MM7 message: {type(message).__name__}")
+        _write_op(w, body, message, *row)
     if fast:
         written = _fast_envelope(ns, message.transaction_id, body)
         if written is not None:

@@ -8,16 +8,10 @@ from collections.abc import Callable
 from lxml import etree
 
 from .operations import (
-    read_cancel_req,
-    read_deliver_req,
-    read_deliver_rsp,
+    ROW_OPERATIONS,
     read_delivery_report_req,
-    read_extended_cancel_req,
-    read_extended_replace_req,
-    read_extended_replace_rsp,
     read_generic_rsp,
-    read_read_reply_req,
-    read_replace_req,
+    read_operation,
     read_submit_req,
     read_submit_rsp,
 )
@@ -31,6 +25,7 @@ from .rules import (
     STATUS_VERSION,
     XML_SPACE,
     operations_in,
+    release_of,
 )
 from .types import (
     MM7_NAMESPACES,
@@ -50,23 +45,15 @@ from .types import (
 )
 from .xml import Reader, child_elements, no_text, one, read_sequence, split_tag, text_of
 
-#: The reader of each request and specific response, by wire name; the operations
-#: with content read the MIME parts, the others ignore them. (The generic responses and
-#: the error responses are read by read_generic_rsp below.)
+#: The hand-written readers (the hot path), by wire name; SubmitReq reads the MIME
+#: parts, the others ignore them. The generic responses and the error responses are
+#: read by read_generic_rsp, the other operations from their rows (read_operation).
 _READERS: dict[
     str, Callable[[Reader, etree._Element, str, str, dict[str, ContentPart]], MM7Message]
 ] = {
     "SubmitReq": read_submit_req,
     "SubmitRsp": lambda r, el, tid, ns, _parts: read_submit_rsp(r, el, tid, ns),
-    "DeliverReq": read_deliver_req,
-    "DeliverRsp": lambda r, el, tid, ns, _parts: read_deliver_rsp(r, el, tid, ns),
-    "CancelReq": lambda r, el, tid, ns, _parts: read_cancel_req(r, el, tid, ns),
-    "ReplaceReq": read_replace_req,
-    "ReadReplyReq": lambda r, el, tid, ns, _parts: read_read_reply_req(r, el, tid, ns),
     "DeliveryReportReq": lambda r, el, tid, ns, _parts: read_delivery_report_req(r, el, tid, ns),
-    "extendedCancelReq": lambda r, el, tid, ns, _parts: read_extended_cancel_req(r, el, tid, ns),
-    "extendedReplaceReq": read_extended_replace_req,
-    "extendedReplaceRsp": lambda r, el, tid, ns, _parts: read_extended_replace_rsp(r, el, tid, ns),
 }
 
 _GENERIC = {
@@ -242,11 +229,11 @@ def read_envelope(r: Reader, root: etree._Element, parts: dict[str, ContentPart]
         raise MM7Error(op, "unsupported operation", STATUS_OPERATION)
     if ns in MM7_NAMESPACES and op not in operations_in(ns):
         # Judged by its own release: an operation a later release added.
-        first = EXTENDED_NAMESPACES[0].rsplit("/", 1)[1]
+        first = release_of(EXTENDED_NAMESPACES[0])
         r.deviate(
             "operation-not-in-release",
             op,
-            f"{op} is not in {ns.rsplit('/', 1)[1]} (first in {first})",
+            f"{op} is not in {release_of(ns)} (first in {first})",
             STATUS_OPERATION,
         )
     tid = _transaction_id(r, tid_el, ns)
@@ -255,5 +242,7 @@ def read_envelope(r: Reader, root: etree._Element, parts: dict[str, ContentPart]
         return reader(r, op_el, tid, ns, parts)
     if op in _GENERIC:
         return read_generic_rsp(r, op_el, tid, ns, _GENERIC[op])
+    if op in ROW_OPERATIONS:
+        return read_operation(r, op_el, tid, ns, parts, op)
     r.deviate("error-outside-fault", op, f"{op} straight in the Body, not inside a SOAP Fault")
     return read_generic_rsp(r, op_el, tid, ns, RSErrorRsp if op == "RSErrorRsp" else VASPErrorRsp)

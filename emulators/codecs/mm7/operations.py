@@ -5,27 +5,23 @@ DeliveryReportRsp, ReadReplyRsp, RSErrorRsp, VASPErrorRsp)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import fields
+from typing import TYPE_CHECKING, Any
+
 from lxml import etree
 
 from .multipart import nested_content_ids
 from .rules import (
-    CANCEL_REQ_SEQUENCE,
     CHARGED_PARTIES,
     CONTENT_CLASSES,
-    DELIVER_REQ_SEQUENCE,
-    DELIVER_RSP_SEQUENCE,
     DELIVERY_REPORT_REQ_SEQUENCE,
-    EXTENDED_CANCEL_REQ_SEQUENCE,
-    EXTENDED_CANCEL_RSP_SEQUENCE,
-    EXTENDED_REPLACE_REQ_SEQUENCE,
-    EXTENDED_REPLACE_RSP_SEQUENCE,
-    GENERIC_RSP_SEQUENCE,
+    FIELD_OF,
     MESSAGE_CLASSES,
     MM_STATUS_EXTENSIONS,
+    OPERATION_SEQUENCES,
     PRIORITIES,
-    READ_REPLY_REQ_SEQUENCE,
     RECIPIENTS_SEQUENCE,
-    REPLACE_REQ_SEQUENCE,
     SENDER_IDENTIFICATION_SEQUENCE,
     STATUS_FORMAT,
     SUBMIT_REQ_SEQUENCE,
@@ -70,6 +66,9 @@ from .values import (
     read_version,
 )
 from .xml import Reader, Seq, child_elements, no_text, one, opt_text, read_sequence, text_of
+
+if TYPE_CHECKING:
+    from .types import MM7Message
 
 
 def read_submit_req(
@@ -232,10 +231,8 @@ GenericRsp = (
 def read_generic_rsp(
     r: Reader, el: etree._Element, tid: str, ns: str, cls: GenericRsp
 ) -> GenericRspType:
-    if cls is ExtendedCancelRsp:
-        seq = read_sequence(r, el, "extendedCancelRsp", EXTENDED_CANCEL_RSP_SEQUENCE)
-    else:
-        seq = read_sequence(r, el, cls.__name__, GENERIC_RSP_SEQUENCE)
+    wire = "extendedCancelRsp" if cls is ExtendedCancelRsp else cls.__name__
+    seq = read_sequence(r, el, wire, OPERATION_SEQUENCES[wire])
     version = read_version(r, seq)
     return cls(tid, ns, version, status=read_status(r, seq["Status"][0]))
 
@@ -272,170 +269,208 @@ def _opt_date(r: Reader, seq: Seq, name: str) -> str | None:
     return None if el is None else read_date(r, el, name)
 
 
-def _applic(seq: Seq) -> dict[str, str | None]:
+# --------------------------------------------------------------------------- the table
+
+
+def _none(_r: Reader, _seq: Seq, name: str, _parts: dict[str, ContentPart]) -> Any:
+    """In _READ where no sequence has the element so (optional or mandatory); _row refuses
+    a row that would use it, at import."""
+    raise AssertionError(f"{name}: no reader for it so")
+
+
+#: Reads one element of an operation: (reader, seq, element name, MIME parts) -> its value.
+_Read = Callable[[Reader, Seq, str, dict[str, ContentPart]], Any]
+
+
+def _sender_fields(r: Reader, seq: Seq, _name: str, _parts: dict[str, ContentPart]) -> Any:
+    vasp_id, vas_id, sender_address = _sender_identification(r, seq)
+    return {"vasp_id": vasp_id, "vas_id": vas_id, "sender_address": sender_address}
+
+
+def _recipient_fields(r: Reader, seq: Seq, name: str, _parts: dict[str, ContentPart]) -> Any:
+    lists = _recipient_lists(r, one(seq, name))
+    return {"to": lists.get("To", ()), "cc": lists.get("Cc", ()), "bcc": lists.get("Bcc", ())}
+
+
+def _content_fields(r: Reader, seq: Seq, name: str, parts: dict[str, ContentPart]) -> Any:
     return {
-        "applic_id": opt_text(seq, "ApplicID"),
-        "reply_applic_id": opt_text(seq, "ReplyApplicID"),
-        "aux_applic_info": opt_text(seq, "AuxApplicInfo"),
+        "content_href": _content_href(r, one(seq, name), parts),
+        "parts": tuple(parts.values()),
     }
 
 
-def read_deliver_req(
-    r: Reader, el: etree._Element, tid: str, ns: str, parts: dict[str, ContentPart]
-) -> DeliverReq:
-    seq = read_sequence(r, el, "DeliverReq", DELIVER_REQ_SEQUENCE)
-    version = read_version(r, seq)
-    lists = _recipient_lists(r, one(seq, "Recipients"))
-    # Schema elements the model does not carry are still checked, then dropped.
-    for name in ("Previouslysentby", "Previouslysentdateandtime"):
-        holder = one(seq, name)
-        if holder is not None:
-            no_text(holder, name)
-    return DeliverReq(
-        transaction_id=tid,
-        namespace=ns,
-        version=version,
-        sender=read_address(r, seq["Sender"][0], "Sender"),
-        relay_server_id=opt_text(seq, "MMSRelayServerID"),
-        vasp_id=opt_text(seq, "VASPID"),
-        vas_id=opt_text(seq, "VASID"),
-        linked_id=opt_text(seq, "LinkedID"),
-        to=lists.get("To", ()),
-        cc=lists.get("Cc", ()),
-        bcc=lists.get("Bcc", ()),
-        timestamp=_opt_date(r, seq, "TimeStamp"),
-        reply_charging_id=opt_text(seq, "ReplyChargingID"),
-        priority=read_enum(seq, "Priority", PRIORITIES),
-        subject=opt_text(seq, "Subject"),
-        content_href=_content_href(r, one(seq, "Content"), parts),
-        parts=tuple(parts.values()),
-        **_applic(seq),
-    )
+def _no_text(_r: Reader, seq: Seq, name: str, _parts: dict[str, ContentPart]) -> Any:
+    holder = one(seq, name)
+    if holder is not None:
+        no_text(holder, name)
 
 
-def read_deliver_rsp(r: Reader, el: etree._Element, tid: str, ns: str) -> DeliverRsp:
-    seq = read_sequence(r, el, "DeliverRsp", DELIVER_RSP_SEQUENCE)
-    version = read_version(r, seq)
-    status = read_status(r, seq["Status"][0])
-    return DeliverRsp(tid, ns, version, status=status, service_code=opt_text(seq, "ServiceCode"))
-
-
-def read_cancel_req(r: Reader, el: etree._Element, tid: str, ns: str) -> CancelReq:
-    seq = read_sequence(r, el, "CancelReq", CANCEL_REQ_SEQUENCE)
-    version = read_version(r, seq)
-    vasp_id, vas_id, sender_address = _sender_identification(r, seq)
-    _recipient_lists(r, one(seq, "Recipients"))  # checked, not carried
-    return CancelReq(
-        transaction_id=tid,
-        namespace=ns,
-        version=version,
-        message_id=text_of(seq["MessageID"][0], "MessageID"),
-        vasp_id=vasp_id,
-        vas_id=vas_id,
-        sender_address=sender_address,
-        **_applic(seq),
-    )
-
-
-def read_replace_req(
-    r: Reader, el: etree._Element, tid: str, ns: str, parts: dict[str, ContentPart]
-) -> ReplaceReq:
-    seq = read_sequence(r, el, "ReplaceReq", REPLACE_REQ_SEQUENCE)
-    version = read_version(r, seq)
-    vasp_id, vas_id, sender_address = _sender_identification(r, seq)
-    read_opt_bool(r, seq, "DRMContent")
-    read_enum(seq, "ContentClass", CONTENT_CLASSES)
-    return ReplaceReq(
-        transaction_id=tid,
-        namespace=ns,
-        version=version,
-        message_id=text_of(seq["MessageID"][0], "MessageID"),
-        vasp_id=vasp_id,
-        vas_id=vas_id,
-        sender_address=sender_address,
-        service_code=opt_text(seq, "ServiceCode"),
-        timestamp=_opt_date(r, seq, "TimeStamp"),
-        read_reply=read_opt_bool(r, seq, "ReadReply"),
-        earliest_delivery_time=_opt_time(r, seq, "EarliestDeliveryTime"),
-        distribution_indicator=read_opt_bool(r, seq, "DistributionIndicator"),
-        content_href=_content_href(r, one(seq, "Content"), parts),
-        parts=tuple(parts.values()),
-        **_applic(seq),
-    )
-
-
-def read_read_reply_req(r: Reader, el: etree._Element, tid: str, ns: str) -> ReadReplyReq:
-    seq = read_sequence(
-        r,
-        el,
-        "ReadReplyReq",
-        READ_REPLY_REQ_SEQUENCE,
-        aliases={"Recipients": ("Recipient", "recipients-for-recipient")},
-    )
-    version = read_version(r, seq)
-    mm_status = text_of(seq["MMStatus"][0], "MMStatus").strip(XML_SPACE)
-    if mm_status not in READ_STATUSES:
+def _read_status(r: Reader, el: etree._Element, allowed: tuple[str, ...]) -> str:
+    """MMStatus: one of ``allowed``, or (recorded) a number."""
+    mm_status = text_of(el, "MMStatus").strip(XML_SPACE)
+    if mm_status not in allowed:
         if not mm_status.isdigit():
-            raise MM7Error("MMStatus", f"{mm_status!r} is not one of {', '.join(READ_STATUSES)}")
+            raise MM7Error("MMStatus", f"{mm_status!r} is not one of {', '.join(allowed)}")
         r.deviate("mmstatus-numeric", "MMStatus", f"numeric MMStatus {mm_status!r}")
-    return ReadReplyReq(
-        transaction_id=tid,
-        namespace=ns,
-        version=version,
-        message_id=text_of(seq["MessageID"][0], "MessageID"),
-        recipient=_report_recipient(r, seq["Recipient"][0]),
-        sender=read_address(r, seq["Sender"][0], "Sender"),
-        timestamp=read_date(r, seq["TimeStamp"][0], "TimeStamp"),
-        mm_status=mm_status,
-        relay_server_id=opt_text(seq, "MMSRelayServerID"),
-        status_text=opt_text(seq, "StatusText"),
-        **_applic(seq),
-    )
+    return mm_status
 
 
-def read_extended_cancel_req(r: Reader, el: etree._Element, tid: str, ns: str) -> ExtendedCancelReq:
-    seq = read_sequence(r, el, "extendedCancelReq", EXTENDED_CANCEL_REQ_SEQUENCE)
+#: Elements that fill several fields (a dict of them), or none.
+_MULTI: dict[str, _Read] = {
+    "SenderIdentification": _sender_fields,
+    "Recipients": _recipient_fields,
+    "Content": _content_fields,
+    "Previouslysentby": _no_text,
+    "Previouslysentdateandtime": _no_text,
+}
+#: How an element is read, the same in every operation that has it: (optional, mandatory).
+_READ: dict[str, tuple[_Read, _Read]] = {
+    "Sender": (_none, lambda r, seq, name, _p: read_address(r, seq[name][0], name)),
+    "Recipient": (_none, lambda r, seq, name, _p: _report_recipient(r, seq[name][0])),
+    "TimeStamp": (
+        lambda r, seq, name, _p: _opt_date(r, seq, name),
+        lambda r, seq, name, _p: read_date(r, seq[name][0], name),
+    ),
+    "EarliestDeliveryTime": (lambda r, seq, name, _p: _opt_time(r, seq, name), _none),
+    "ExpiryDate": (lambda r, seq, name, _p: _opt_time(r, seq, name), _none),
+    "Priority": (lambda _r, seq, name, _p: read_enum(seq, name, PRIORITIES), _none),
+    "ContentClass": (lambda _r, seq, name, _p: read_enum(seq, name, CONTENT_CLASSES), _none),
+    "MMStatus": (_none, lambda r, seq, name, _p: _read_status(r, seq[name][0], READ_STATUSES)),
+    "Status": (_none, lambda r, seq, name, _p: read_status(r, seq[name][0])),
+    **dict.fromkeys(
+        ("ReadReply", "DeliveryReport", "DistributionIndicator", "DRMContent"),
+        (lambda r, seq, name, _p: read_opt_bool(r, seq, name), _none),
+    ),
+}
+_TEXT: tuple[_Read, _Read] = (
+    lambda _r, seq, name, _p: opt_text(seq, name),
+    lambda _r, seq, name, _p: text_of(seq[name][0], name),
+)
+
+_APPLIC = ("ApplicID", "ReplyApplicID", "AuxApplicInfo")
+
+#: The operations read from a row: wire name -> the message type, aliases for
+#: read_sequence, and the order its elements are read in after MM7Version (the order
+#: refusals and deviations come in). How each is read is the element's (_MULTI, _READ,
+#: else text; mandatory as its slot in the operation's sequence); an element whose field
+#: the type lacks is read, checked and dropped. SubmitReq, SubmitRsp, DeliveryReportReq
+#: and the generic responses have readers of their own, above.
+_ORDER: dict[str, tuple[type[MM7Message], dict[str, tuple[str, str]] | None, tuple[str, ...]]] = {
+    "DeliverReq": (
+        DeliverReq,
+        None,
+        (
+            "Recipients",
+            "Previouslysentby",
+            "Previouslysentdateandtime",
+            "Sender",
+            "MMSRelayServerID",
+            "VASPID",
+            "VASID",
+            "LinkedID",
+            "TimeStamp",
+            "ReplyChargingID",
+            "Priority",
+            "Subject",
+            "Content",
+            *_APPLIC,
+        ),
+    ),
+    "DeliverRsp": (DeliverRsp, None, ("Status", "ServiceCode")),
+    "CancelReq": (CancelReq, None, ("SenderIdentification", "Recipients", "MessageID", *_APPLIC)),
+    "ReplaceReq": (
+        ReplaceReq,
+        None,
+        (
+            "SenderIdentification",
+            "DRMContent",
+            "ContentClass",
+            "MessageID",
+            "ServiceCode",
+            "TimeStamp",
+            "ReadReply",
+            "EarliestDeliveryTime",
+            "DistributionIndicator",
+            "Content",
+            *_APPLIC,
+        ),
+    ),
+    "ReadReplyReq": (
+        ReadReplyReq,
+        {"Recipients": ("Recipient", "recipients-for-recipient")},
+        (
+            "MMStatus",
+            "MessageID",
+            "Recipient",
+            "Sender",
+            "TimeStamp",
+            "MMSRelayServerID",
+            "StatusText",
+            *_APPLIC,
+        ),
+    ),
+    "extendedCancelReq": (ExtendedCancelReq, None, ("SenderIdentification", "CancelID")),
+    "extendedReplaceReq": (
+        ExtendedReplaceReq,
+        None,
+        (
+            "VASPID",
+            "VASID",
+            "ServiceCode",
+            "ReplaceID",
+            "TimeStamp",
+            "EarliestDeliveryTime",
+            "ExpiryDate",
+            "ReadReply",
+            "DeliveryReport",
+            "Content",
+        ),
+    ),
+    "extendedReplaceRsp": (ExtendedReplaceRsp, None, ("Status", "MessageID")),
+}
+
+#: A read step: the element, its reader, and the field it fills ("*": the fields the
+#: reader returns; None: checked and dropped).
+_Step = tuple[str, _Read, str | None]
+
+
+def _row(op: str) -> tuple[type[MM7Message], dict[str, tuple[str, str]] | None, tuple[_Step, ...]]:
+    cls, aliases, order = _ORDER[op]
+    carried = {f.name for f in fields(cls)}
+    required = {slot.name for slot in OPERATION_SEQUENCES[op] if slot.required}
+    steps: list[_Step] = []
+    for name in order:
+        attr = FIELD_OF.get(name)
+        kept = attr if attr in carried else None
+        if name in _MULTI:
+            steps.append((name, _MULTI[name], "*" if kept else None))
+        else:
+            read = _READ.get(name, _TEXT)[name in required]
+            if read is _none:
+                raise AssertionError(f"{op}: no reader for {name} (mandatory: {name in required})")
+            steps.append((name, read, kept))
+    return cls, aliases, tuple(steps)
+
+
+_ROWS = {op: _row(op) for op in _ORDER}
+
+
+def read_operation(
+    r: Reader, el: etree._Element, tid: str, ns: str, parts: dict[str, ContentPart], op: str
+) -> MM7Message:
+    """Read one of the operations in ``_ORDER`` from its row."""
+    cls, aliases, steps = _ROWS[op]
+    seq = read_sequence(r, el, op, OPERATION_SEQUENCES[op], aliases=aliases)
     version = read_version(r, seq)
-    vasp_id, vas_id, sender_address = _sender_identification(r, seq)
-    return ExtendedCancelReq(
-        transaction_id=tid,
-        namespace=ns,
-        version=version,
-        cancel_id=text_of(seq["CancelID"][0], "CancelID"),
-        vasp_id=vasp_id,
-        vas_id=vas_id,
-        sender_address=sender_address,
-    )
+    values: dict[str, Any] = {}
+    for name, read, attr in steps:
+        value = read(r, seq, name, parts)
+        if attr == "*":
+            values.update(value)
+        elif attr is not None:
+            values[attr] = value
+    return cls(transaction_id=tid, namespace=ns, version=version, **values)
 
 
-def read_extended_replace_req(
-    r: Reader, el: etree._Element, tid: str, ns: str, parts: dict[str, ContentPart]
-) -> ExtendedReplaceReq:
-    seq = read_sequence(r, el, "extendedReplaceReq", EXTENDED_REPLACE_REQ_SEQUENCE)
-    version = read_version(r, seq)
-    return ExtendedReplaceReq(
-        transaction_id=tid,
-        namespace=ns,
-        version=version,
-        vasp_id=opt_text(seq, "VASPID"),
-        vas_id=opt_text(seq, "VASID"),
-        service_code=opt_text(seq, "ServiceCode"),
-        replace_id=opt_text(seq, "ReplaceID"),
-        timestamp=_opt_date(r, seq, "TimeStamp"),
-        earliest_delivery_time=_opt_time(r, seq, "EarliestDeliveryTime"),
-        expiry_date=_opt_time(r, seq, "ExpiryDate"),
-        read_reply=read_opt_bool(r, seq, "ReadReply"),
-        delivery_report=read_opt_bool(r, seq, "DeliveryReport"),
-        content_href=_content_href(r, one(seq, "Content"), parts),
-        parts=tuple(parts.values()),
-    )
-
-
-def read_extended_replace_rsp(
-    r: Reader, el: etree._Element, tid: str, ns: str
-) -> ExtendedReplaceRsp:
-    seq = read_sequence(r, el, "extendedReplaceRsp", EXTENDED_REPLACE_RSP_SEQUENCE)
-    version = read_version(r, seq)
-    status = read_status(r, seq["Status"][0])
-    message_id = text_of(seq["MessageID"][0], "MessageID")
-    return ExtendedReplaceRsp(tid, ns, version, status=status, message_id=message_id)
+#: The wire names read_operation reads.
+ROW_OPERATIONS = frozenset(_ORDER)

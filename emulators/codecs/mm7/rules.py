@@ -297,6 +297,71 @@ EXTENDED_REPLACE_RSP_SEQUENCE = (
     Slot("Status", True),
 )
 
+#: The sequence of each operation element, by wire name (the Fault's is FAULT_SEQUENCE;
+#: RSErrorRsp and VASPErrorRsp are generic responses). The codec writes and reads the
+#: operations from these rows.
+OPERATION_SEQUENCES: dict[str, tuple[Slot, ...]] = {
+    "SubmitReq": SUBMIT_REQ_SEQUENCE,
+    "SubmitRsp": SUBMIT_RSP_SEQUENCE,
+    "DeliverReq": DELIVER_REQ_SEQUENCE,
+    "DeliverRsp": DELIVER_RSP_SEQUENCE,
+    "CancelReq": CANCEL_REQ_SEQUENCE,
+    "CancelRsp": GENERIC_RSP_SEQUENCE,
+    "ReplaceReq": REPLACE_REQ_SEQUENCE,
+    "ReplaceRsp": GENERIC_RSP_SEQUENCE,
+    "DeliveryReportReq": DELIVERY_REPORT_REQ_SEQUENCE,
+    "DeliveryReportRsp": GENERIC_RSP_SEQUENCE,
+    "ReadReplyReq": READ_REPLY_REQ_SEQUENCE,
+    "ReadReplyRsp": GENERIC_RSP_SEQUENCE,
+    "RSErrorRsp": GENERIC_RSP_SEQUENCE,
+    "VASPErrorRsp": GENERIC_RSP_SEQUENCE,
+    "extendedCancelReq": EXTENDED_CANCEL_REQ_SEQUENCE,
+    "extendedCancelRsp": EXTENDED_CANCEL_RSP_SEQUENCE,
+    "extendedReplaceReq": EXTENDED_REPLACE_REQ_SEQUENCE,
+    "extendedReplaceRsp": EXTENDED_REPLACE_RSP_SEQUENCE,
+}
+
+#: The field of the typed messages that carries each element, the same in every
+#: operation that has it (SenderIdentification: vasp_id, vas_id, sender_address;
+#: Recipients: to, cc, bcc; Content: content_href). An element whose field a message
+#: type lacks is not in its model (read, checked and dropped).
+FIELD_OF: dict[str, str] = {
+    "MMSRelayServerID": "relay_server_id",
+    "SenderIdentification": "sender_address",
+    "VASPID": "vasp_id",
+    "VASID": "vas_id",
+    "LinkedID": "linked_id",
+    "Sender": "sender",
+    "Recipient": "recipient",
+    "Recipients": "to",
+    "MessageID": "message_id",
+    "CancelID": "cancel_id",
+    "ReplaceID": "replace_id",
+    "ServiceCode": "service_code",
+    "TimeStamp": "timestamp",
+    "ReplyChargingID": "reply_charging_id",
+    "EarliestDeliveryTime": "earliest_delivery_time",
+    "ExpiryDate": "expiry_date",
+    "DeliveryReport": "delivery_report",
+    "ReadReply": "read_reply",
+    "DistributionIndicator": "distribution_indicator",
+    "Priority": "priority",
+    "Subject": "subject",
+    "MMStatus": "mm_status",
+    "StatusText": "status_text",
+    "ApplicID": "applic_id",
+    "ReplyApplicID": "reply_applic_id",
+    "AuxApplicInfo": "aux_applic_info",
+    "Status": "status",
+    "Content": "content_href",
+}
+
+
+def release_of(namespace: str) -> str:
+    """The release part of an MM7 namespace, e.g. "REL-6-MM7-1-4"."""
+    return namespace.rsplit("/", 1)[1]
+
+
 # --------------------------------------------------------------------------- operations
 
 #: Every operation's element name as on the wire, in TS 23.140 order. The
