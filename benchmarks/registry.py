@@ -124,6 +124,10 @@ class Benchmark:
     func: RowFunc
     module: str
     loop: LoopKind = "asyncio"
+    #: Runs whole suites or fleets of processes for minutes: left out of a full run (its
+    #: budget cannot be scaled down into the 5-minute bound and still measure anything);
+    #: run with ``--long`` or ``--only NAME``.
+    long: bool = False
 
     @property
     def target_text(self) -> str:
@@ -158,6 +162,7 @@ def benchmark(
     budget_s: float = 30.0,
     order: int = 100,
     loop: LoopKind = "asyncio",
+    long: bool = False,
 ) -> Callable[[RowFunc], RowFunc]:
     """Register an ``async def row(ctx) -> Result`` as the benchmark row ``name``.
 
@@ -165,14 +170,25 @@ def benchmark(
     when ``ctx.remaining()`` runs out, and the runner cancels it a little
     after. ``order`` places it in the table (lower first). ``loop``: "harness" runs the
     row on the loop the harness runs (uvloop where installed), for rows measuring the
-    harness's own path; the default is the standard asyncio loop.
+    harness's own path; the default is the standard asyncio loop. ``long``: a row a full
+    run leaves out (``--long`` or ``--only`` runs it).
     """
 
     def register(func: RowFunc) -> RowFunc:
         if name in REGISTRY:
             raise ValueError(f"benchmark row {name!r} is registered twice")
         REGISTRY[name] = Benchmark(
-            name, title, unit, baseline, target, budget_s, order, func, func.__module__, loop
+            name,
+            title,
+            unit,
+            baseline,
+            target,
+            budget_s,
+            order,
+            func,
+            func.__module__,
+            loop,
+            long,
         )
         return func
 

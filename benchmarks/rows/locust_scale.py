@@ -147,6 +147,7 @@ async def _generator_only(ctx: Context, folder: Path, seconds: float) -> list[di
     baseline="the same load with one Locust worker process, same run, same SUT",
     target=Target(">=", 1.6, on="ratio"),
     budget_s=150,
+    long=True,
     order=95,
 )
 async def locust_scale(ctx: Context) -> Result:

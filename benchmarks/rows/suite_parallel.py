@@ -54,6 +54,7 @@ def _verdicts(text: str) -> str | None:
     # A serial suite (about 90 s on two cores) and a parallel one, with room for a
     # loaded machine.
     budget_s=240,
+    long=True,
     order=91,
 )
 async def suite_parallel(ctx: Context) -> Result:
