@@ -20,6 +20,7 @@ import os
 import shutil
 import subprocess
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -129,6 +130,27 @@ def test_kannel_named_by_ipv4_address_gets_the_expected_verdicts(
     print(f"kannel-ppg-ip: {took:.1f} s")
     assert table == IP, _diff(IP, table)
     _tshark_clean(tmp_path / "ip" / "pcap")
+
+
+def test_kannel_on_two_workers_gets_the_serial_verdicts(
+    tmp_path: Path, vendor, kannel_installed
+) -> None:
+    """``-n 2``: each worker starts its own Kannel in its own loopback block (the profile
+    pins no address), and the merged report holds the serial verdicts, each once."""
+    started = time.monotonic()
+    result, table = vendor.run_suite(
+        PROFILES / "kannel-ppg.toml", tmp_path / "two", "-n", "2", seed=18, area="bearer_choice"
+    )
+    print(f"kannel-ppg -n 2: {time.monotonic() - started:.1f} s")
+    assert table == SMS, _diff(SMS, table) + "\n" + result.stdout[-3000:]
+    assert result.returncode == 1, result.stdout[-3000:]
+    junit = ET.parse(tmp_path / "two" / "junit.xml").getroot()
+    assert len(list(junit.iter("testcase"))) == len(SMS)  # every scenario once
+    workers = {p.get("name"): p.get("value") for p in junit.iter("property")}["workers"]
+    assert workers == "2"
+    assert not (tmp_path / "two" / ".workers").exists()
+    assert list((tmp_path / "two" / "kannel").iterdir()), "no Kannel instance ran"
+    assert _kannel_left(tmp_path) == [], "a box outlived its run"
 
 
 def test_the_example_report_in_the_docs_shows_these_verdicts(vendor) -> None:
