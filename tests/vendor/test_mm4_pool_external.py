@@ -13,10 +13,17 @@ from typing import Any
 
 from mmsconf.emulators.ports import listen_port
 
+BURST = "A burst is carried on a bounded number of reused connections"
+#: The burst scenario checks the peak first (mp_bounded), then the reuse (mp_sub_pool).
+#: The prior art breaks both (a connection per message); how many of its connections
+#: overlap at a destination depends on the machine's load, and on a loaded one they may
+#: stay under the peak: then the reuse check names it. Either way it must fail.
+BURST_CLAUSES = {"mp_bounded", "mp_sub_pool"}
+
 #: Scenarios the prior art must fail, with the clause each names (as embedded).
 BASELINE_FAILS = {
     "A slow destination does not hold the others back": "mp_bounded",
-    "A burst is carried on a bounded number of reused connections": "mp_bounded",
+    BURST: "mp_bounded",
     "The sub-pools' connections are open before the first message": "mp_preestablished",
     "A connection cut during DATA is replaced; the message goes again on another and "
     "arrives once": "mp_sub_pool",
@@ -121,7 +128,9 @@ def test_baseline_relay_out_of_process_fails_as_embedded(tmp_path: Path, emulate
     emulate("mm4-relay-baseline", profile)
     result, table = run_suite(vendor, profile, tmp_path / "r")
     assert result.returncode == 1, result.stdout[-3000:]
-    assert only(table, "failed") == BASELINE_FAILS, table
+    failed = only(table, "failed")
+    assert failed.get(BURST) in BURST_CLAUSES, table
+    assert {**failed, BURST: "mp_bounded"} == BASELINE_FAILS, table
     assert len(only(table, "passed")) == SCENARIOS - len(BASELINE_FAILS), table
 
 
