@@ -32,7 +32,7 @@ from typing import Any, Literal
 Op = Literal[">=", "<="]
 Subject = Literal["ratio", "figure"]
 #: The event loop a row runs on: "asyncio" (the standard one), or "harness": the loop the
-#: harness's own loop thread runs (uvloop where installed, ``mmsconf.fixtures.loop``).
+#: harness's own loop thread runs (uvloop where MMSCONF_LOOP=uvloop asks, ``mmsconf.fixtures.loop``).
 LoopKind = Literal["asyncio", "harness"]
 
 #: Verdicts a row ends with.
@@ -169,7 +169,7 @@ def benchmark(
     ``budget_s`` is the row's time budget: the row must stop starting work
     when ``ctx.remaining()`` runs out, and the runner cancels it a little
     after. ``order`` places it in the table (lower first). ``loop``: "harness" runs the
-    row on the loop the harness runs (uvloop where installed), for rows measuring the
+    row on the loop the harness runs (uvloop where MMSCONF_LOOP=uvloop asks), for rows measuring the
     harness's own path; the default is the standard asyncio loop. ``long``: a row a full
     run leaves out (``--long`` or ``--only`` runs it).
     """

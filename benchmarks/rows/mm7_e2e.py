@@ -18,8 +18,8 @@ real path) and, as a detail, with it off.
 
 The ratio is per MM7 exchange: the harness's submissions per second times the
 exchanges one submission makes (counted on the path, about 4.5), over the bare
-round trips per second. The row runs on the harness's loop (uvloop where it is
-installed, as the suite's loop thread); where that is uvloop, the harness and
+round trips per second. The row runs on the harness's loop (uvloop where
+``MMSCONF_LOOP=uvloop`` asks for it, as the suite's loop thread); where that is uvloop, the harness and
 the baseline are measured again on the standard asyncio loop (smaller counts,
 same run), and the details and the note give both.
 """
@@ -240,5 +240,5 @@ async def mm7_end_to_end(ctx: Context) -> Result:
             f"{standard['per_exchange_ratio'] or 0:.3f}×"
         )
     elif loop_kind() != "uvloop":
-        note += "; uvloop not in use (pip install mmsconf[fast]): no loop comparison"
+        note += "; uvloop not in use (MMSCONF_LOOP=uvloop, mmsconf[fast]): no loop comparison"
     return Result(figure=on.rate, baseline=baseline, ratio=per_exchange, note=note, details=details)

@@ -1,5 +1,6 @@
-"""The harness's loop thread runs on uvloop where it is installed (mmsconf[fast]) and on
-the standard asyncio loop where it is not, or where MMSCONF_LOOP=asyncio declines it.
+"""The harness's loop thread runs on uvloop where MMSCONF_LOOP=uvloop asks for it and it is
+installed (mmsconf[fast]), and on the standard asyncio loop otherwise: by default, or
+where uvloop is missing.
 Both loops serve a real loopback exchange (``mmsconf emulate`` is covered on both in
 test_toy_area.py)."""
 
@@ -43,9 +44,9 @@ def _run_on_loop_thread() -> tuple[str, bytes]:
         thread.stop()
 
 
-def test_the_loop_thread_runs_uvloop_where_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_loop_thread_runs_uvloop_where_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
     uvloop = pytest.importorskip("uvloop")
-    monkeypatch.delenv(LOOP_ENV, raising=False)
+    monkeypatch.setenv(LOOP_ENV, "uvloop")
     assert loop_kind() == "uvloop"
     loop = new_event_loop()
     try:
@@ -60,7 +61,7 @@ def test_the_loop_thread_runs_uvloop_where_installed(monkeypatch: pytest.MonkeyP
 def test_without_uvloop_the_loop_thread_runs_the_standard_loop(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.delenv(LOOP_ENV, raising=False)
+    monkeypatch.setenv(LOOP_ENV, "uvloop")  # asked for, but not there
     monkeypatch.setitem(sys.modules, "uvloop", None)  # import uvloop now raises ImportError
     assert loop_kind() == "asyncio"
     module, answer = _run_on_loop_thread()
@@ -68,8 +69,15 @@ def test_without_uvloop_the_loop_thread_runs_the_standard_loop(
     assert answer == b"ping\n"
 
 
-def test_mmsconf_loop_asyncio_declines_uvloop(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(LOOP_ENV, "asyncio")
+@pytest.mark.parametrize("setting", [None, "asyncio", "uv-loop"])
+def test_the_standard_loop_unless_uvloop_is_asked_for(
+    monkeypatch: pytest.MonkeyPatch, setting: str | None
+) -> None:
+    pytest.importorskip("uvloop")  # installed, and still not used
+    if setting is None:
+        monkeypatch.delenv(LOOP_ENV, raising=False)
+    else:
+        monkeypatch.setenv(LOOP_ENV, setting)
     assert loop_kind() == "asyncio"
     loop = new_event_loop()
     try:
