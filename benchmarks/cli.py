@@ -171,7 +171,8 @@ async def _run_row(bench: Benchmark, ctx: Context) -> Result:
 
 
 def _loop_factory(bench: Benchmark) -> Callable[[], asyncio.AbstractEventLoop]:
-    """The row's event loop: the harness's (uvloop where MMSCONF_LOOP=uvloop asks) or the standard one."""
+    """The row's event loop: the harness's (uvloop where MMSCONF_LOOP=uvloop asks for it) or
+    the standard one."""
     if bench.loop == "harness":
         from mmsconf.fixtures.loop import new_event_loop
 

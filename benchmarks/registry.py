@@ -32,7 +32,8 @@ from typing import Any, Literal
 Op = Literal[">=", "<="]
 Subject = Literal["ratio", "figure"]
 #: The event loop a row runs on: "asyncio" (the standard one), or "harness": the loop the
-#: harness's own loop thread runs (uvloop where MMSCONF_LOOP=uvloop asks, ``mmsconf.fixtures.loop``).
+#: harness's own loop thread runs (uvloop where MMSCONF_LOOP=uvloop asks for it;
+#: ``mmsconf.fixtures.loop``).
 LoopKind = Literal["asyncio", "harness"]
 
 #: Verdicts a row ends with.

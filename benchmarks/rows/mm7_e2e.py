@@ -19,8 +19,8 @@ real path) and, as a detail, with it off.
 The ratio is per MM7 exchange: the harness's submissions per second times the
 exchanges one submission makes (counted on the path, about 4.5), over the bare
 round trips per second. The row runs on the harness's loop (uvloop where
-``MMSCONF_LOOP=uvloop`` asks for it, as the suite's loop thread); where that is uvloop, the harness and
-the baseline are measured again on the standard asyncio loop (smaller counts,
+``MMSCONF_LOOP=uvloop`` asks for it, as the suite's loop thread); where that is
+uvloop, the harness and the baseline are measured again on the standard asyncio loop (smaller counts,
 same run), and the details and the note give both.
 """
 
