@@ -20,8 +20,8 @@ The ratio is per MM7 exchange: the harness's submissions per second times the
 exchanges one submission makes (counted on the path, about 4.5), over the bare
 round trips per second. The row runs on the harness's loop (uvloop where
 ``MMSCONF_LOOP=uvloop`` asks for it, as the suite's loop thread); where that is
-uvloop, the harness and the baseline are measured again on the standard asyncio loop (smaller counts,
-same run), and the details and the note give both.
+uvloop, the harness and the baseline are measured again on the standard asyncio
+loop (smaller counts, same run), and the details and the note give both.
 """
 
 from __future__ import annotations
